@@ -1,0 +1,11 @@
+//! The simulator over real sockets: authentication, validation, faults, TLS, versions and the
+//! indexer, exercised with an ordinary HTTP client.
+
+mod common;
+
+mod auth;
+mod faults;
+mod indexer;
+mod manager;
+mod tls;
+mod versions;
