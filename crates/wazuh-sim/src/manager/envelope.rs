@@ -17,11 +17,12 @@ pub struct Msgs {
 #[derive(Debug, Default)]
 pub struct Failed {
     /// `(code, message, remediation, ids)`
-    groups: Vec<(u32, String, Option<String>, Vec<String>)>,
+    groups: Vec<(u32, String, Option<String>, Vec<Value>)>,
 }
 
 impl Failed {
-    pub fn add(&mut self, code: u32, id: impl Into<String>) {
+    /// Adds an id that failed with `code` (ids are strings or, for rules, numbers).
+    pub fn add(&mut self, code: u32, id: impl Into<Value>) {
         let id = id.into();
         if let Some(group) = self.groups.iter_mut().find(|g| g.0 == code) {
             group.3.push(id);
@@ -64,12 +65,28 @@ pub fn error_text(code: u32) -> (&'static str, Option<&'static str>) {
             Some("Please, use `GET /agents?select=id,name` to find all available agents"),
         ),
         1707 => (
-            "Cannot send request, agent is not active",
+            "Impossible to restart non-active agent",
+            Some("Please, make sure agent is active before attempting to restart"),
+        ),
+        1651 => ("Active response - Agent is not active", None),
+        1703 => (
+            "Action not available for Manager (agent 000)",
             Some(
-                "Please, check non-active agents connection and try again. Visit https://documentation.wazuh.com/4.14/user-manual/registering/index.html and https://documentation.wazuh.com/4.14/user-manual/agents/agent-connection.html to obtain more information on registering and connecting agents",
+                "Please, use `GET /agents?select=id,name` to find all available agents and make sure you select an agent other than 000",
             ),
         ),
-        1703 => ("Action not available for Manager (agent 000)", None),
+        1208 => (
+            "The rule does not exist or you do not have permission to see it",
+            None,
+        ),
+        1415 => (
+            "Rules file not found",
+            Some("Please, use GET /rules/files to list all available rules"),
+        ),
+        1503 => (
+            "Decoders file not found",
+            Some("Please, use GET /decoders/files to list all available decoders"),
+        ),
         4000 => (
             "Permission denied",
             Some(

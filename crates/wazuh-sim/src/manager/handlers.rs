@@ -217,7 +217,8 @@ pub fn lookup<'v>(item: &'v Value, field: &str) -> Option<&'v Value> {
 fn field_matches(value: Option<&Value>, wanted: &[&str]) -> bool {
     match value {
         Some(Value::Array(values)) => values.iter().any(|v| field_matches(Some(v), wanted)),
-        Some(Value::String(s)) => wanted.iter().any(|w| s == w),
+        // wazuh-db compares text case-insensitively (`COLLATE NOCASE`).
+        Some(Value::String(s)) => wanted.iter().any(|w| s.eq_ignore_ascii_case(w)),
         Some(Value::Number(n)) => wanted.iter().any(|w| n.to_string() == *w),
         Some(Value::Bool(b)) => wanted.iter().any(|w| b.to_string() == *w),
         _ => false,
@@ -229,7 +230,7 @@ fn api_info(ctx: &Ctx<'_>) -> Value {
         "title": "Wazuh API REST",
         "api_version": ctx.state.config.api_version.as_str(),
         "revision": match ctx.state.config.api_version {
-            ApiVersion::V4_7_5 => "40723",
+            ApiVersion::V4_7_5 => "40720",
             ApiVersion::V4_14_7 => "rc1",
             ApiVersion::V5_0_0 => "beta4",
         },
@@ -315,7 +316,10 @@ fn agents(ctx: &Ctx<'_>) -> Reply {
             ("group_config_status", "group_config_status"),
         ],
         failed,
-        &ListOptions::agents(),
+        &ListOptions {
+            fields: Some(AGENT_FIELDS),
+            ..ListOptions::agents()
+        },
     )
 }
 
@@ -568,6 +572,7 @@ fn per_agent(
     opts: &ListOptions<'_>,
 ) -> Reply {
     let id = ctx.agent_id();
+    never_connected(ctx, id)?;
     match items(&ctx.state.world, id) {
         Some(items) => list(ctx, items, msgs, filters, opts),
         None => {
@@ -577,6 +582,50 @@ fn per_agent(
         }
     }
 }
+
+/// A never-connected agent has no database: wazuh-db answers error 2007 (HTTP 400).
+fn never_connected(ctx: &Ctx<'_>, id: &str) -> Result<(), Problem> {
+    match ctx.state.world.agent(id) {
+        Some(agent) if agent["status"] == "never_connected" => Err(Problem::wazuh(
+            StatusCode::BAD_REQUEST,
+            "Bad Request",
+            2007,
+            "Error retrieving data from Wazuh DB",
+            None,
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Fields of `GET /agents` (the framework's `WazuhDBQueryAgents` fields).
+const AGENT_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "ip",
+    "status",
+    "status_code",
+    "os",
+    "os.name",
+    "os.version",
+    "os.platform",
+    "os.codename",
+    "os.major",
+    "os.minor",
+    "os.uname",
+    "os.arch",
+    "os.build",
+    "version",
+    "manager",
+    "dateAdd",
+    "group",
+    "mergedSum",
+    "configSum",
+    "node_name",
+    "lastKeepAlive",
+    "registerIP",
+    "disconnection_time",
+    "group_config_status",
+];
 
 fn sca_checks(ctx: &Ctx<'_>) -> Reply {
     let id = ctx.agent_id();
@@ -592,6 +641,7 @@ fn sca_checks(ctx: &Ctx<'_>) -> Reply {
         failed.add(1701, id);
         return Ok(affected(Vec::new(), 0, &failed, msgs));
     }
+    never_connected(ctx, id)?;
     let items = world.sca_checks(id, policy).unwrap_or_default();
     list(
         ctx,
@@ -628,7 +678,7 @@ fn rules(ctx: &Ctx<'_>) -> Reply {
         items.retain(|r| r["id"].as_i64().is_some_and(|id| wanted.contains(&id)));
         for id in wanted {
             if !items.iter().any(|r| r["id"].as_i64() == Some(id)) {
-                failed.add(1208, id.to_string());
+                failed.add(1208, id);
             }
         }
     }
@@ -676,6 +726,23 @@ fn rules(ctx: &Ctx<'_>) -> Reply {
         failed,
         &ListOptions {
             required: &["id"],
+            fields: Some(&[
+                "filename",
+                "relative_dirname",
+                "id",
+                "level",
+                "status",
+                "details",
+                "pci_dss",
+                "gpg13",
+                "gdpr",
+                "hipaa",
+                "nist_800_53",
+                "tsc",
+                "mitre",
+                "groups",
+                "description",
+            ]),
             ..ARRAY
         },
     )
@@ -758,6 +825,14 @@ fn decoders(ctx: &Ctx<'_>) -> Reply {
         ],
         &ListOptions {
             required: &["filename", "position"],
+            fields: Some(&[
+                "filename",
+                "relative_dirname",
+                "status",
+                "name",
+                "position",
+                "details",
+            ]),
             ..ARRAY
         },
     )
@@ -822,22 +897,14 @@ fn content_file(ctx: &Ctx<'_>, rules: bool) -> Response {
         .iter()
         .find(|f| f.filename == name && dirname.is_none_or(|d| d == f.relative_dirname))
     else {
-        let (code, what) = if rules {
-            (1415, "Rule")
-        } else {
-            (1503, "Decoder")
+        let mut failed = Failed::default();
+        failed.add(if rules { 1415 } else { 1503 }, name);
+        let msgs = Msgs {
+            all: "Selected file was returned",
+            some: "Selected file was not returned",
+            none: "Selected file was not returned",
         };
-        return Problem::wazuh(
-            StatusCode::NOT_FOUND,
-            "Resource Not Found",
-            code,
-            format!("{what} file does not exist: {name}"),
-            Some(format!(
-                "Please, use `GET /{}/files` to list all available files",
-                if rules { "rules" } else { "decoders" }
-            )),
-        )
-        .into_response();
+        return ctx.ok(affected(Vec::new(), 0, &failed, msgs));
     };
     if ctx.flag("raw") {
         let mut response = (StatusCode::OK, file.content.clone()).into_response();
@@ -890,7 +957,7 @@ fn manager_info(ctx: &Ctx<'_>) -> Value {
         "version": format!("v{}", ctx.state.config.api_version),
         "type": "server",
         "max_agents": "unlimited",
-        "openssl_support": true,
+        "openssl_support": "yes",
         "tz_offset": "+0000",
         "tz_name": "UTC",
         "uuid": format!("{:08x}-0000-4000-8000-{:012x}", ctx.state.config.seed as u32, ctx.state.config.seed & 0xffff_ffff_ffff),

@@ -250,7 +250,8 @@ fn check_scalar(s: &Scalar, value: &str) -> Result<(), String> {
     {
         return Err(format!("'{value}' is too short"));
     }
-    if !s.enumeration.is_empty() && !s.enumeration.contains(&value) {
+    // The API lower-cases enumerated values before validating them (`status=DiScoNNected` is valid).
+    if !s.enumeration.is_empty() && !s.enumeration.iter().any(|e| e.eq_ignore_ascii_case(value)) {
         let options: Vec<String> = s.enumeration.iter().map(|e| format!("'{e}'")).collect();
         return Err(format!("'{value}' is not one of [{}]", options.join(", ")));
     }
