@@ -283,16 +283,16 @@ fn missing_concrete(state: &SimState, pattern: &IndexPattern) -> Option<String> 
         .map(str::to_string)
 }
 
-fn parse_body(body: &Bytes) -> Result<Value, Response> {
+fn parse_body(body: &Bytes) -> Result<Value, Box<Response>> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
     serde_json::from_slice(body).map_err(|e| {
-        os_error(
+        Box::new(os_error(
             StatusCode::BAD_REQUEST,
             "x_content_parse_exception",
             &format!("failed to parse request body: {e}"),
-        )
+        ))
     })
 }
 
@@ -329,13 +329,13 @@ async fn run_search(
 ) -> Response {
     let mut body = match parse_body(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     merge_query_string(&mut body, raw.as_deref());
     let result = tokio::task::spawn_blocking(move || {
         let pattern = IndexPattern::parse(&index);
         if let Some(missing) = missing_concrete(&state, &pattern) {
-            return Err(index_not_found(&missing));
+            return Err(Box::new(index_not_found(&missing)));
         }
         let now = chrono::Utc::now();
         let docs = docs(&state, &pattern);
@@ -351,12 +351,12 @@ async fn run_search(
         } else {
             dsl::search(docs, &body, now)
         };
-        result.map_err(|e| os_error(StatusCode::BAD_REQUEST, &e.kind, &e.reason))
+        result.map_err(|e| Box::new(os_error(StatusCode::BAD_REQUEST, &e.kind, &e.reason)))
     })
     .await;
     match result {
         Ok(Ok(value)) => Json(value).into_response(),
-        Ok(Err(response)) => response,
+        Ok(Err(response)) => *response,
         Err(_) => os_error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "exception",

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 /// Converts an XML fragment to JSON; unreadable input yields the elements read so far.
 pub fn xml_to_json(text: &str) -> Value {
     let mut reader = Reader::from_str(text);
-    reader.config_mut().trim_text(true);
+    reader.config_mut().trim_text(false);
     let mut stack: Vec<(String, Map<String, Value>, String)> =
         vec![(String::new(), Map::new(), String::new())];
     loop {

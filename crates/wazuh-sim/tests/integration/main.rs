@@ -1,6 +1,8 @@
 //! The simulator over real sockets: authentication, validation, faults, TLS, versions and the
 //! indexer, exercised with an ordinary HTTP client.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 mod auth;
