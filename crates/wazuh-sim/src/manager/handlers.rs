@@ -1227,7 +1227,9 @@ fn logtest(ctx: &Ctx<'_>) -> Reply {
     if let Some(case) = case {
         output["decoder"] = json!({"name": case.decoder});
         let rule = reference.rules.iter().find(|r| {
-            r["id"].as_u64().is_some_and(|id| case.rule_id.trim().parse() == Ok(id))
+            r["id"]
+                .as_u64()
+                .is_some_and(|id| case.rule_id.trim().parse() == Ok(id))
                 || r["id"].as_str() == Some(&case.rule_id)
         });
         let mut rule_json = json!({
