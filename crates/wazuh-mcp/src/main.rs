@@ -1,16 +1,20 @@
 //! `wazuh-mcp`: an MCP server for the Wazuh SIEM, and the tools around it.
 
+mod commands;
 mod sim;
 
-use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 
-/// MCP server for the Wazuh SIEM.
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// MCP server for the Wazuh SIEM: lets AI assistants query (and, where policy allows, act on)
+/// a Wazuh manager and its indexer.
 #[derive(Debug, Parser)]
 #[command(name = "wazuh-mcp", version, about, long_about = None)]
 struct Cli {
-    /// Log filter (tracing syntax, e.g. `info`, `wazuh_sim=debug`); logs go to stderr.
-    #[arg(long, global = true, env = "WAZUH_MCP_LOG", default_value = "info")]
-    log_level: String,
+    /// Log filter (`info`, `debug`, `wazuh_mcp_server=trace`, ...); logs go to stderr.
+    #[arg(long, global = true, env = "WAZUH_MCP_LOG")]
+    log_level: Option<String>,
 
     /// Log as JSON lines instead of text.
     #[arg(long, global = true)]
@@ -22,8 +26,87 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Serve MCP: stdio by default (Claude Desktop, Claude Code, IDEs), or HTTP with
+    /// `--transport http` (streamable HTTP at /mcp and the legacy SSE transport at /sse).
+    Serve(ServeArgs),
+    /// Check the configuration, reach Wazuh, log in, and print the version and enabled tools.
+    Check(ConfigArgs),
+    /// List the tools the configuration enables, one line each.
+    Tools(ConfigArgs),
+    /// Run one tool and print its answer (text, or the structured result with --json).
+    Call(CallArgs),
+    /// Start a simulated Wazuh and the server on 127.0.0.1, and print client setups.
+    Demo(DemoArgs),
     /// Run a simulated Wazuh (manager API and indexer) with realistic generated data.
     Sim(sim::SimArgs),
+}
+
+/// Where the configuration comes from.
+#[derive(Debug, Clone, Args)]
+struct ConfigArgs {
+    /// YAML configuration file (see config.example.yaml).
+    #[arg(long, short = 'c', env = "WAZUH_MCP_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// `.env` file read for variables the environment does not set.
+    #[arg(long, value_name = "FILE", default_value = ".env")]
+    env_file: PathBuf,
+    /// Manager API URL (overrides wazuh.url and WAZUH_PROD_URL).
+    #[arg(long, value_name = "URL")]
+    wazuh_url: Option<String>,
+    /// Request timeout in seconds (overrides wazuh.timeout and WAZUH_TIMEOUT).
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum TransportArg {
+    Stdio,
+    Http,
+}
+
+#[derive(Debug, Clone, Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// Transport (overrides server.transport).
+    #[arg(long, value_enum)]
+    transport: Option<TransportArg>,
+    /// Address to listen on with `--transport http` (overrides server.host).
+    #[arg(long)]
+    host: Option<String>,
+    /// Port to listen on with `--transport http` (overrides server.port).
+    #[arg(long)]
+    port: Option<u16>,
+}
+
+#[derive(Debug, Clone, Args)]
+struct CallArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// Run against a simulated Wazuh started in-process instead of the configured one.
+    #[arg(long)]
+    demo: bool,
+    /// Print the structured result as JSON instead of the text.
+    #[arg(long)]
+    json: bool,
+    /// Tool name, e.g. get_agents.
+    tool: String,
+    /// Arguments as a JSON object, e.g. '{"status": "active", "limit": 5}'.
+    #[arg(default_value = "{}")]
+    arguments: String,
+}
+
+#[derive(Debug, Clone, Args)]
+struct DemoArgs {
+    /// Port of the MCP server (HTTP: /mcp and /sse).
+    #[arg(long, default_value_t = 8000)]
+    port: u16,
+    /// Agents in the simulated fleet.
+    #[arg(long, default_value_t = 50)]
+    agents: usize,
+    /// Directory with Wazuh's stock content (ruleset/, sca/); the built-in sample without it.
+    #[arg(long, env = "WAZUH_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
 }
 
 fn init_logging(filter: &str, json: bool) {
@@ -41,17 +124,58 @@ fn init_logging(filter: &str, json: bool) {
     }
 }
 
-fn main() -> anyhow::Result<()> {
+/// Logging options from the command line; commands that read a configuration file combine them
+/// with `server.log_level` / `server.log_json`.
+#[derive(Debug, Clone)]
+pub struct LogOptions {
+    pub level: Option<String>,
+    pub json: bool,
+}
+
+impl LogOptions {
+    /// Starts logging: the command line's level wins over `config_level`.
+    pub fn init(&self, config_level: Option<&str>, config_json: bool) {
+        let level = self.level.as_deref().or(config_level).unwrap_or("info");
+        init_logging(level, self.json || config_json);
+    }
+}
+
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    init_logging(&cli.log_level, cli.log_json);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let log = LogOptions {
+        level: cli.log_level.clone(),
+        json: cli.log_json,
+    };
+    if matches!(cli.command, Command::Sim(_) | Command::Demo(_)) {
+        log.init(None, false);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()?;
-    runtime.block_on(async move {
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
         match cli.command {
+            Command::Serve(args) => commands::serve(args, &log).await,
+            Command::Check(args) => commands::check(args, &log).await,
+            Command::Tools(args) => commands::tools(args, &log),
+            Command::Call(args) => commands::call(args, &log).await,
+            Command::Demo(args) => commands::demo(args).await,
             Command::Sim(args) => sim::run(args).await,
         }
-    })
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -1,0 +1,642 @@
+//! Configuration: defaults < YAML file < `.env` < environment < command line.
+//!
+//! The YAML file keeps the reference design's layout (`wazuh`, `server`, `security`) and adds
+//! `indexer`. Values may use `${VAR}` or `${VAR:default}` (also `${VAR:-default}`), expanded from
+//! the environment and the `.env` file before parsing; an unknown key is an error that names it.
+//! Environment variables override the file: the reference design's `WAZUH_PROD_URL`,
+//! `WAZUH_PROD_USERNAME`, `WAZUH_PROD_PASSWORD`, `WAZUH_PROD_SSL_VERIFY`, `WAZUH_PROD_TIMEOUT`
+//! (or `WAZUH_TIMEOUT`), `MCP_SERVER_HOST`, `MCP_SERVER_PORT`, `LOG_LEVEL`, `WAZUH_READ_ONLY`,
+//! `WAZUH_DISABLED_TOOLS` (comma-separated, added to the file's list), `SSL_CERT_FILE`, and the
+//! `WAZUH_INDEXER_URL` / `_USERNAME` / `_PASSWORD` / `_SSL_VERIFY` family.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// Why the configuration is unusable. Messages name the key or variable to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error(
+        "{path}: `${{{var}}}` is not set and has no default (write `${{{var}:default}}` or set it)"
+    )]
+    MissingVariable { path: PathBuf, var: String },
+    #[error("invalid value for {key}: {message}")]
+    Invalid { key: String, message: String },
+    #[error("{0}")]
+    Missing(String),
+}
+
+/// Connection to the manager API.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WazuhSettings {
+    /// `https://manager:55000`.
+    pub url: String,
+    pub username: String,
+    pub password: Option<SecretString>,
+    /// Verify the manager's TLS certificate (on by default; turning it off logs a warning).
+    pub ssl_verify: bool,
+    /// PEM bundle of CAs to trust besides the system roots.
+    pub ca_file: Option<PathBuf>,
+    /// Request timeout, in seconds.
+    pub timeout: u64,
+    /// Attempts per request, including the first.
+    pub max_retries: u32,
+}
+
+impl Default for WazuhSettings {
+    fn default() -> Self {
+        WazuhSettings {
+            url: "https://127.0.0.1:55000".into(),
+            username: "wazuh".into(),
+            password: None,
+            ssl_verify: true,
+            ca_file: None,
+            timeout: 30,
+            max_retries: 3,
+        }
+    }
+}
+
+/// Connection to the indexer (alerts, vulnerabilities, inventory states). Optional.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IndexerSettings {
+    /// `https://indexer:9200`; unset disables the indexer tools.
+    pub url: Option<String>,
+    pub username: String,
+    pub password: Option<SecretString>,
+    pub ssl_verify: bool,
+    pub ca_file: Option<PathBuf>,
+}
+
+impl Default for IndexerSettings {
+    fn default() -> Self {
+        IndexerSettings {
+            url: None,
+            username: "admin".into(),
+            password: None,
+            ssl_verify: true,
+            ca_file: None,
+        }
+    }
+}
+
+/// Which transport `serve` speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// MCP over stdin/stdout (Claude Desktop, Claude Code, IDEs).
+    #[default]
+    Stdio,
+    /// Streamable HTTP at `/mcp` and the legacy HTTP+SSE transport at `/sse`.
+    Http,
+}
+
+/// The MCP server itself.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    pub transport: Transport,
+    pub host: String,
+    pub port: u16,
+    /// Log filter (`info`, `debug`, `wazuh_mcp_server=trace`, ...).
+    pub log_level: String,
+    /// Log JSON lines instead of text.
+    pub log_json: bool,
+    /// `Host` header values accepted on HTTP (DNS-rebinding protection); empty = loopback names only.
+    pub allowed_hosts: Vec<String>,
+    /// `Origin` values accepted on HTTP (`https://app.example.com`, `http://localhost:*`); empty = no browser origins.
+    pub allowed_origins: Vec<String>,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            transport: Transport::Stdio,
+            host: "127.0.0.1".into(),
+            port: 8000,
+            log_level: "info".into(),
+            log_json: false,
+            allowed_hosts: Vec::new(),
+            allowed_origins: Vec::new(),
+        }
+    }
+}
+
+/// What the server allows.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecuritySettings {
+    /// Only tools that change nothing are listed and callable.
+    pub read_only_mode: bool,
+    /// If not empty, only these tools (ours or the reference design's names, globs allowed).
+    pub allowed_tools: Vec<String>,
+    /// These tools are never offered.
+    pub disabled_tools: Vec<String>,
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        SecuritySettings {
+            read_only_mode: true,
+            allowed_tools: Vec::new(),
+            disabled_tools: Vec::new(),
+        }
+    }
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub wazuh: WazuhSettings,
+    pub indexer: IndexerSettings,
+    pub server: ServerSettings,
+    pub security: SecuritySettings,
+}
+
+/// Overrides from the command line; `None` leaves the lower layers' value.
+#[derive(Debug, Clone, Default)]
+pub struct CliOverrides {
+    pub wazuh_url: Option<String>,
+    pub timeout: Option<u64>,
+    pub transport: Option<Transport>,
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub log_level: Option<String>,
+    pub read_only: Option<bool>,
+}
+
+/// Where the layers come from. Tests pass their own environment; the binary passes the process's.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// The YAML file, if any.
+    pub file: Option<PathBuf>,
+    /// The `.env` file, if any (missing is fine).
+    pub dotenv: Option<PathBuf>,
+    /// The process environment.
+    pub env: BTreeMap<String, String>,
+    pub cli: CliOverrides,
+}
+
+impl Sources {
+    /// The process environment, `./.env` and no file.
+    pub fn from_process() -> Sources {
+        Sources {
+            file: None,
+            dotenv: Some(PathBuf::from(".env")),
+            env: std::env::vars().collect(),
+            cli: CliOverrides::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Builds the configuration from all layers and checks it.
+    pub fn load(sources: &Sources) -> Result<Config, ConfigError> {
+        // `.env` fills in variables the environment does not set.
+        let mut env = read_dotenv(sources.dotenv.as_deref())?;
+        env.extend(sources.env.clone());
+
+        let mut config = match &sources.file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                parse_yaml(&text, path, &env)?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(&env)?;
+        config.apply_cli(&sources.cli);
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, env: &BTreeMap<String, String>) -> Result<(), ConfigError> {
+        let get = |k: &str| env.get(k).filter(|v| !v.is_empty()).cloned();
+        if let Some(v) = get("WAZUH_PROD_URL") {
+            self.wazuh.url = v;
+        }
+        if let Some(v) = get("WAZUH_PROD_USERNAME") {
+            self.wazuh.username = v;
+        }
+        if let Some(v) = get("WAZUH_PROD_PASSWORD") {
+            self.wazuh.password = Some(SecretString::from(v));
+        }
+        if let Some(v) = get("WAZUH_PROD_SSL_VERIFY") {
+            self.wazuh.ssl_verify = parse_bool("WAZUH_PROD_SSL_VERIFY", &v)?;
+        }
+        for key in ["WAZUH_PROD_TIMEOUT", "WAZUH_TIMEOUT"] {
+            if let Some(v) = get(key) {
+                self.wazuh.timeout = v.parse().map_err(|_| ConfigError::Invalid {
+                    key: key.into(),
+                    message: format!("`{v}` is not a number of seconds"),
+                })?;
+            }
+        }
+        if let Some(v) = get("MCP_SERVER_HOST") {
+            self.server.host = v;
+        }
+        if let Some(v) = get("MCP_SERVER_PORT") {
+            self.server.port = v.parse().map_err(|_| ConfigError::Invalid {
+                key: "MCP_SERVER_PORT".into(),
+                message: format!("`{v}` is not a port number"),
+            })?;
+        }
+        if let Some(v) = get("LOG_LEVEL") {
+            self.server.log_level = v.to_ascii_lowercase();
+        }
+        if let Some(v) = get("WAZUH_READ_ONLY") {
+            self.security.read_only_mode = parse_bool("WAZUH_READ_ONLY", &v)?;
+        }
+        if let Some(v) = get("WAZUH_DISABLED_TOOLS") {
+            self.security.disabled_tools.extend(
+                v.split(',')
+                    .map(|t| t.trim().to_string())
+                    .filter(|t| !t.is_empty()),
+            );
+        }
+        if let Some(v) = get("SSL_CERT_FILE") {
+            self.wazuh.ca_file.get_or_insert_with(|| PathBuf::from(&v));
+            self.indexer
+                .ca_file
+                .get_or_insert_with(|| PathBuf::from(&v));
+        }
+        if let Some(v) = get("WAZUH_INDEXER_URL") {
+            self.indexer.url = Some(v);
+        }
+        if let Some(v) = get("WAZUH_INDEXER_USERNAME") {
+            self.indexer.username = v;
+        }
+        if let Some(v) = get("WAZUH_INDEXER_PASSWORD") {
+            self.indexer.password = Some(SecretString::from(v));
+        }
+        if let Some(v) = get("WAZUH_INDEXER_SSL_VERIFY") {
+            self.indexer.ssl_verify = parse_bool("WAZUH_INDEXER_SSL_VERIFY", &v)?;
+        }
+        Ok(())
+    }
+
+    fn apply_cli(&mut self, cli: &CliOverrides) {
+        if let Some(v) = &cli.wazuh_url {
+            self.wazuh.url = v.clone();
+        }
+        if let Some(v) = cli.timeout {
+            self.wazuh.timeout = v;
+        }
+        if let Some(v) = cli.transport {
+            self.server.transport = v;
+        }
+        if let Some(v) = &cli.host {
+            self.server.host = v.clone();
+        }
+        if let Some(v) = cli.port {
+            self.server.port = v;
+        }
+        if let Some(v) = &cli.log_level {
+            self.server.log_level = v.clone();
+        }
+        if let Some(v) = cli.read_only {
+            self.security.read_only_mode = v;
+        }
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let url = &self.wazuh.url;
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(ConfigError::Invalid {
+                key: "wazuh.url".into(),
+                message: format!("`{url}` must start with https:// (or http://)"),
+            });
+        }
+        if self
+            .wazuh
+            .password
+            .as_ref()
+            .is_none_or(|p| p.expose_secret().is_empty())
+        {
+            return Err(ConfigError::Missing(
+                "wazuh.password is not set: put it in the config file (`password: ${WAZUH_PASSWORD}`) or set WAZUH_PROD_PASSWORD".into(),
+            ));
+        }
+        if self.wazuh.timeout == 0 {
+            return Err(ConfigError::Invalid {
+                key: "wazuh.timeout".into(),
+                message: "must be at least 1 second".into(),
+            });
+        }
+        if self.wazuh.max_retries == 0 {
+            return Err(ConfigError::Invalid {
+                key: "wazuh.max_retries".into(),
+                message: "must be at least 1 (one attempt)".into(),
+            });
+        }
+        if let Some(url) = &self.indexer.url {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(ConfigError::Invalid {
+                    key: "indexer.url".into(),
+                    message: format!("`{url}` must start with https:// (or http://)"),
+                });
+            }
+            if self.indexer.password.is_none() {
+                return Err(ConfigError::Missing(
+                    "indexer.password is not set while indexer.url is: set it or WAZUH_INDEXER_PASSWORD".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse_bool(key: &str, value: &str) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::Invalid {
+            key: key.into(),
+            message: format!("`{value}` is not a boolean (true/false)"),
+        }),
+    }
+}
+
+fn read_dotenv(path: Option<&Path>) -> Result<BTreeMap<String, String>, ConfigError> {
+    let Some(path) = path else {
+        return Ok(BTreeMap::new());
+    };
+    if !path.exists() {
+        return Ok(BTreeMap::new());
+    }
+    let iter = dotenvy::from_path_iter(path).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let mut vars = BTreeMap::new();
+    for item in iter {
+        let (k, v) = item.map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        vars.insert(k, v);
+    }
+    Ok(vars)
+}
+
+/// Parses the YAML file after `${VAR}` expansion.
+fn parse_yaml(
+    text: &str,
+    path: &Path,
+    env: &BTreeMap<String, String>,
+) -> Result<Config, ConfigError> {
+    let expanded = expand(text, env).map_err(|var| ConfigError::MissingVariable {
+        path: path.to_path_buf(),
+        var,
+    })?;
+    if expanded.trim().is_empty() {
+        return Ok(Config::default());
+    }
+    serde_yaml::from_str(&expanded).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+/// Expands `${VAR}`, `${VAR:default}` and `${VAR:-default}`; `$$` is a literal `$`. Returns the
+/// name of the first variable that is unset and has no default.
+pub fn expand(text: &str, env: &BTreeMap<String, String>) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find('$') {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos + 1..];
+        if let Some(tail) = after.strip_prefix('$') {
+            out.push('$');
+            rest = tail;
+            continue;
+        }
+        let Some(body_and_tail) = after.strip_prefix('{') else {
+            out.push('$');
+            rest = after;
+            continue;
+        };
+        let Some(end) = body_and_tail.find('}') else {
+            out.push_str(&rest[pos..]);
+            rest = "";
+            break;
+        };
+        let body = &body_and_tail[..end];
+        let (name, default) = match body.split_once(':') {
+            Some((name, default)) => (name, Some(default.strip_prefix('-').unwrap_or(default))),
+            None => (body, None),
+        };
+        match (env.get(name).filter(|v| !v.is_empty()), default) {
+            (Some(value), _) => out.push_str(value),
+            (None, Some(default)) => out.push_str(default),
+            (None, None) => return Err(name.to_string()),
+        }
+        rest = &body_and_tail[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn tempdir(tag: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("wazuh-mcp-config-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn expansion() {
+        let e = env(&[("A", "1"), ("EMPTY", "")]);
+        assert_eq!(expand("x ${A} y", &e).unwrap(), "x 1 y");
+        assert_eq!(expand("${B:two}", &e).unwrap(), "two");
+        assert_eq!(expand("${B:-two}", &e).unwrap(), "two");
+        assert_eq!(expand("${EMPTY:fallback}", &e).unwrap(), "fallback");
+        assert_eq!(expand("${B:}", &e).unwrap(), "");
+        assert_eq!(
+            expand("cost $$5 and $HOME", &e).unwrap(),
+            "cost $5 and $HOME"
+        );
+        assert_eq!(expand("${B}", &e).unwrap_err(), "B");
+        assert_eq!(expand("unterminated ${A", &e).unwrap(), "unterminated ${A");
+    }
+
+    #[test]
+    fn precedence_defaults_file_dotenv_env_cli() {
+        let dir = tempdir("precedence");
+        let file = write(
+            &dir,
+            "config.yaml",
+            "wazuh:\n  url: https://file:55000\n  username: file-user\n  password: ${PW:from-default}\n  timeout: 10\nserver:\n  port: 9000\n",
+        );
+        let dotenv = write(
+            &dir,
+            ".env",
+            "WAZUH_PROD_USERNAME=dotenv-user\nWAZUH_TIMEOUT=20\nPW=from-dotenv\n",
+        );
+        // File only.
+        let config = Config::load(&Sources {
+            file: Some(file.clone()),
+            ..Sources::default()
+        })
+        .unwrap();
+        assert_eq!(config.wazuh.url, "https://file:55000");
+        assert_eq!(config.wazuh.username, "file-user");
+        assert_eq!(config.wazuh.timeout, 10);
+        assert_eq!(
+            config.wazuh.password.unwrap().expose_secret(),
+            "from-default"
+        );
+        assert_eq!(config.server.port, 9000);
+        assert_eq!(config.wazuh.max_retries, 3, "default kept");
+
+        // .env beats the file, and feeds ${VAR}.
+        let config = Config::load(&Sources {
+            file: Some(file.clone()),
+            dotenv: Some(dotenv.clone()),
+            ..Sources::default()
+        })
+        .unwrap();
+        assert_eq!(config.wazuh.username, "dotenv-user");
+        assert_eq!(config.wazuh.timeout, 20);
+        assert_eq!(
+            config.wazuh.password.unwrap().expose_secret(),
+            "from-dotenv"
+        );
+
+        // The environment beats .env.
+        let config = Config::load(&Sources {
+            file: Some(file.clone()),
+            dotenv: Some(dotenv.clone()),
+            env: env(&[("WAZUH_PROD_USERNAME", "env-user"), ("WAZUH_TIMEOUT", "25")]),
+            ..Sources::default()
+        })
+        .unwrap();
+        assert_eq!(config.wazuh.username, "env-user");
+        assert_eq!(config.wazuh.timeout, 25);
+
+        // The command line beats everything.
+        let config = Config::load(&Sources {
+            file: Some(file),
+            dotenv: Some(dotenv),
+            env: env(&[("WAZUH_TIMEOUT", "25")]),
+            cli: CliOverrides {
+                timeout: Some(40),
+                port: Some(8123),
+                ..CliOverrides::default()
+            },
+        })
+        .unwrap();
+        assert_eq!(config.wazuh.timeout, 40);
+        assert_eq!(config.server.port, 8123);
+    }
+
+    #[test]
+    fn errors_name_what_to_fix() {
+        let dir = tempdir("errors");
+        let unknown = write(&dir, "unknown.yaml", "wazuh:\n  passwrd: x\n");
+        let err = Config::load(&Sources {
+            file: Some(unknown),
+            ..Sources::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("unknown field `passwrd`"), "{err}");
+
+        let missing_var = write(&dir, "var.yaml", "wazuh:\n  password: ${NOPE_NOT_SET}\n");
+        let err = Config::load(&Sources {
+            file: Some(missing_var),
+            ..Sources::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("NOPE_NOT_SET"), "{err}");
+
+        let err = Config::load(&Sources::default()).unwrap_err().to_string();
+        assert!(err.contains("wazuh.password"), "{err}");
+
+        let err = Config::load(&Sources {
+            env: env(&[
+                ("WAZUH_PROD_PASSWORD", "x"),
+                ("WAZUH_PROD_SSL_VERIFY", "maybe"),
+            ]),
+            ..Sources::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("WAZUH_PROD_SSL_VERIFY"), "{err}");
+    }
+
+    #[test]
+    fn reference_design_variables() {
+        let config = Config::load(&Sources {
+            env: env(&[
+                ("WAZUH_PROD_PASSWORD", "x"),
+                ("WAZUH_PROD_TIMEOUT", "12"),
+                ("MCP_SERVER_HOST", "0.0.0.0"),
+                ("MCP_SERVER_PORT", "9001"),
+                ("LOG_LEVEL", "DEBUG"),
+                ("WAZUH_READ_ONLY", "false"),
+                ("WAZUH_DISABLED_TOOLS", "GetAgentPortsTool, list_rules"),
+                ("SSL_CERT_FILE", "/etc/ssl/ca.pem"),
+            ]),
+            ..Sources::default()
+        })
+        .unwrap();
+        assert_eq!(config.wazuh.timeout, 12);
+        assert_eq!(config.server.host, "0.0.0.0");
+        assert_eq!(config.server.port, 9001);
+        assert_eq!(config.server.log_level, "debug");
+        assert!(!config.security.read_only_mode);
+        assert_eq!(
+            config.security.disabled_tools,
+            vec!["GetAgentPortsTool", "list_rules"]
+        );
+        assert_eq!(
+            config.wazuh.ca_file.unwrap(),
+            PathBuf::from("/etc/ssl/ca.pem")
+        );
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug() {
+        let config = Config::load(&Sources {
+            env: env(&[("WAZUH_PROD_PASSWORD", "hunter2-secret")]),
+            ..Sources::default()
+        })
+        .unwrap();
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("hunter2-secret"), "{debug}");
+    }
+}

@@ -1,0 +1,11 @@
+//! The wazuh-mcp server: configuration, policy, tools and transports.
+
+pub mod app;
+pub mod config;
+pub mod policy;
+pub mod server;
+pub mod tools;
+pub mod transport;
+
+pub use app::{App, AppError};
+pub use server::{Context, WazuhMcp};

@@ -1,0 +1,429 @@
+//! The MCP tools, one file per family, and what they share: lenient arguments, schemas every
+//! client accepts, paged structured results with a compact text rendering, and errors an agent
+//! can act on.
+
+pub mod agents;
+pub mod auth;
+pub mod rules;
+pub mod sca;
+
+use std::borrow::Cow;
+
+use rmcp::model::{CallToolResult, ContentBlock};
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+/// Tool arguments, accepted flat (`{"agent_id": "001"}`) or wrapped the way the reference
+/// design's tools took them (`{"args": {"agent_id": "001"}}`).
+#[derive(Debug, Clone)]
+pub struct Args<T>(pub T);
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Args<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        let value = match value {
+            Value::Object(mut map)
+                if map.len() == 1 && map.get("args").is_some_and(Value::is_object) =>
+            {
+                map.remove("args").unwrap_or(Value::Null)
+            }
+            Value::Null => Value::Object(Default::default()),
+            other => other,
+        };
+        T::deserialize(value)
+            .map(Args)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Args<T> {
+    fn schema_name() -> Cow<'static, str> {
+        T::schema_name()
+    }
+
+    fn schema_id() -> Cow<'static, str> {
+        T::schema_id()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        T::json_schema(generator)
+    }
+
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+}
+
+/// Removes `null` from every property type (`["string","null"]` → `"string"`) and null
+/// defaults: optional fields are simply not required, and strict clients reject nullable types.
+pub fn no_nulls(schema: &mut Schema) {
+    fn clean(value: &mut Value) {
+        if let Some(obj) = value.as_object_mut() {
+            if let Some(Value::Array(types)) = obj.get("type").cloned() {
+                let kept: Vec<Value> = types.into_iter().filter(|t| t != "null").collect();
+                if kept.len() == 1 {
+                    obj.insert("type".into(), kept[0].clone());
+                } else {
+                    obj.insert("type".into(), Value::Array(kept));
+                }
+            }
+            if obj.get("default") == Some(&Value::Null) {
+                obj.remove("default");
+            }
+            for key in ["anyOf", "oneOf"] {
+                if let Some(Value::Array(options)) = obj.get(key).cloned() {
+                    let kept: Vec<Value> = options
+                        .into_iter()
+                        .filter(|o| o.get("type") != Some(&Value::String("null".into())))
+                        .collect();
+                    if kept.len() == 1 {
+                        obj.remove(key);
+                        if let Some(Value::Object(inner)) = kept.into_iter().next() {
+                            for (k, v) in inner {
+                                obj.entry(k).or_insert(v);
+                            }
+                        }
+                    } else {
+                        obj.insert(key.into(), Value::Array(kept));
+                    }
+                }
+            }
+            for (_, child) in obj.iter_mut() {
+                clean(child);
+            }
+        } else if let Some(items) = value.as_array_mut() {
+            for child in items {
+                clean(child);
+            }
+        }
+    }
+    let mut value = schema.clone().to_value();
+    clean(&mut value);
+    if let Ok(cleaned) = Schema::try_from(value) {
+        *schema = cleaned;
+    }
+}
+
+/// Deserializes an optional count sent as a number or a numeric string.
+pub fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum NumOrStr {
+        N(u64),
+        F(f64),
+        S(String),
+    }
+    match Option::<NumOrStr>::deserialize(d)? {
+        None => Ok(None),
+        Some(NumOrStr::N(n)) => Ok(Some(n)),
+        Some(NumOrStr::F(f)) if f >= 0.0 && f.fract() == 0.0 => Ok(Some(f as u64)),
+        Some(NumOrStr::F(f)) => Err(serde::de::Error::custom(format!(
+            "`{f}` is not a whole non-negative number"
+        ))),
+        Some(NumOrStr::S(s)) if s.trim().is_empty() => Ok(None),
+        Some(NumOrStr::S(s)) => s.trim().parse().map(Some).map_err(|_| {
+            serde::de::Error::custom(format!("`{s}` is not a whole non-negative number"))
+        }),
+    }
+}
+
+/// Deserializes a list sent as an array, a comma-separated string or a single value.
+pub fn string_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        Many(Vec<Value>),
+        One(Value),
+    }
+    let scalar = |v: Value| match v {
+        Value::String(s) => Ok(s),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        other => Err(serde::de::Error::custom(format!(
+            "expected text or a list of text, got {other}"
+        ))),
+    };
+    match Option::<OneOrMany>::deserialize(d)? {
+        None => Ok(Vec::new()),
+        Some(OneOrMany::Many(values)) => values.into_iter().map(scalar).collect(),
+        Some(OneOrMany::One(Value::String(s))) => Ok(s
+            .split(',')
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect()),
+        Some(OneOrMany::One(Value::Null)) => Ok(Vec::new()),
+        Some(OneOrMany::One(v)) => Ok(vec![scalar(v)?]),
+    }
+}
+
+/// Deserializes an optional boolean sent as a boolean or as `"true"`/`"false"`.
+pub fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(b)),
+        Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "1" => Ok(Some(true)),
+            "false" | "no" | "0" | "" => Ok(Some(false)),
+            _ => Err(serde::de::Error::custom(format!(
+                "`{s}` is not true or false"
+            ))),
+        },
+        Some(other) => Err(serde::de::Error::custom(format!(
+            "expected true or false, got {other}"
+        ))),
+    }
+}
+
+/// Paging arguments every list tool takes.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(default)]
+#[schemars(transform = no_nulls)]
+pub struct Paging {
+    /// Most items to return, 1 to 1000 (default 50). Use `offset` to page on.
+    #[serde(deserialize_with = "lenient_u64")]
+    #[schemars(with = "Option<u64>")]
+    pub limit: Option<u64>,
+    /// Items to skip (default 0); pass a previous answer's `next_offset`.
+    #[serde(deserialize_with = "lenient_u64")]
+    #[schemars(with = "Option<u64>")]
+    pub offset: Option<u64>,
+}
+
+/// Default page size: small answers keep the model's context free.
+pub const DEFAULT_LIMIT: u64 = 50;
+/// Largest page a tool returns in one call.
+pub const MAX_LIMIT: u64 = 1000;
+
+impl Paging {
+    /// Checked `(offset, limit)`.
+    pub fn resolve(&self) -> Result<(u64, u64), ToolError> {
+        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        if limit == 0 || limit > MAX_LIMIT {
+            return Err(ToolError::invalid(
+                "limit",
+                limit.to_string(),
+                format!("use 1 to {MAX_LIMIT}, and `offset` to page through more"),
+            ));
+        }
+        Ok((self.offset.unwrap_or(0), limit))
+    }
+}
+
+/// One group of items Wazuh could not return, with its reason.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct FailedOut {
+    /// Wazuh error code (e.g. 1701: agent does not exist).
+    pub code: i64,
+    pub message: String,
+    /// The ids that failed.
+    pub ids: Vec<String>,
+}
+
+/// The answer of every list tool.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = no_nulls)]
+pub struct ListOutput {
+    /// The items of this page, as Wazuh returns them.
+    pub items: Vec<Value>,
+    /// How many items match in all.
+    pub total: u64,
+    pub offset: u64,
+    pub limit: u64,
+    /// Offset of the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_offset: Option<u64>,
+    /// Items Wazuh could not return (e.g. unknown agent ids), with why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed_items: Vec<FailedOut>,
+}
+
+impl ListOutput {
+    pub fn from_page(page: wazuh_client::ItemsPage<Value>, offset: u64, limit: u64) -> ListOutput {
+        let shown = page.items.len() as u64;
+        let next = offset + shown;
+        ListOutput {
+            next_offset: (shown > 0 && next < page.total_affected_items).then_some(next),
+            items: page.items,
+            total: page.total_affected_items,
+            offset,
+            limit,
+            failed_items: page
+                .failed_items
+                .into_iter()
+                .map(|f| FailedOut {
+                    code: f.code.unwrap_or(0),
+                    message: f.message,
+                    ids: f.ids,
+                })
+                .collect(),
+        }
+    }
+
+    /// `"3 of 12 agents (offset 0; next_offset 3)"`, plus failures.
+    pub fn summary(&self, noun: &str) -> String {
+        let mut line = format!(
+            "{} of {} {noun} (offset {}",
+            self.items.len(),
+            self.total,
+            self.offset
+        );
+        match self.next_offset {
+            Some(next) => line.push_str(&format!("; more: call again with offset={next})")),
+            None => line.push(')'),
+        }
+        for failed in &self.failed_items {
+            line.push_str(&format!(
+                "\nnot returned: {} ({}, code {})",
+                failed.ids.join(", "),
+                failed.message,
+                failed.code
+            ));
+        }
+        line
+    }
+}
+
+/// A structured result with a compact text rendering: a summary line, then the JSON.
+pub fn structured_result<T: Serialize>(summary: String, output: &T) -> CallToolResult {
+    let value = serde_json::to_value(output).unwrap_or(Value::Null);
+    let json = serde_json::to_string(&value).unwrap_or_default();
+    let mut result = CallToolResult::structured(value);
+    result.content = vec![ContentBlock::text(format!("{summary}\n{json}"))];
+    result
+}
+
+/// A failure the agent can act on: an `isError` result saying what went wrong and what to do.
+#[derive(Debug)]
+pub struct ToolError {
+    pub message: String,
+}
+
+impl ToolError {
+    pub fn invalid(field: &str, value: String, fix: String) -> ToolError {
+        ToolError {
+            message: format!("invalid {field} `{value}`: {fix}"),
+        }
+    }
+
+    pub fn into_result(self) -> CallToolResult {
+        CallToolResult::error(vec![ContentBlock::text(self.message)])
+    }
+}
+
+impl From<wazuh_client::Error> for ToolError {
+    fn from(error: wazuh_client::Error) -> ToolError {
+        use wazuh_client::Error as E;
+        let hint = match &error {
+            E::Validation { .. } => "Fix the argument and call again.",
+            E::Auth(_) => {
+                "The server's Wazuh credentials were refused; an operator must fix the configuration (this is not something a retry fixes)."
+            }
+            E::PermissionDenied(_) => {
+                "The Wazuh user this server uses lacks the permission for this; ask an operator, or use another tool."
+            }
+            E::NotFound(_) => "Check the name or id (list them first with the matching list tool).",
+            E::BadRequest(_) => {
+                "Wazuh refused the arguments; check filters such as `q`, `sort` and `select`."
+            }
+            E::RateLimited { .. } => "Wazuh is rate limiting; wait a little and call again.",
+            E::Server(_) | E::Transport { .. } | E::Decode { .. } => {
+                "Wazuh is unreachable or failing; try again shortly."
+            }
+            _ => "",
+        };
+        let message = if hint.is_empty() {
+            error.to_string()
+        } else {
+            format!("{error}\n{hint}")
+        };
+        ToolError { message }
+    }
+}
+
+/// Runs a tool body and turns a [`ToolError`] into an `isError` result.
+pub fn finish(result: Result<CallToolResult, ToolError>) -> CallToolResult {
+    result.unwrap_or_else(ToolError::into_result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[schemars(transform = no_nulls)]
+    struct Sample {
+        /// An id.
+        id: String,
+        #[serde(default, deserialize_with = "lenient_u64")]
+        #[schemars(with = "Option<u64>")]
+        limit: Option<u64>,
+        #[serde(default, deserialize_with = "string_list")]
+        status: Vec<String>,
+        #[serde(default)]
+        name: Option<String>,
+    }
+
+    #[test]
+    fn flat_and_wrapped_arguments() {
+        let flat: Args<Sample> =
+            serde_json::from_value(serde_json::json!({"id": "001", "limit": "7"})).unwrap();
+        assert_eq!(flat.0.limit, Some(7));
+        assert_eq!(flat.0.name, None);
+        let wrapped: Args<Sample> = serde_json::from_value(
+            serde_json::json!({"args": {"id": "002", "status": "active,disconnected"}}),
+        )
+        .unwrap();
+        assert_eq!(wrapped.0.id, "002");
+        assert_eq!(wrapped.0.status, vec!["active", "disconnected"]);
+        let bad: Result<Args<Sample>, _> =
+            serde_json::from_value(serde_json::json!({"id": "1", "limit": "x"}));
+        assert!(bad.unwrap_err().to_string().contains("`x` is not a whole"));
+    }
+
+    #[test]
+    fn schemas_have_no_nullable_types() {
+        let schema = schemars::schema_for!(Sample);
+        let text = serde_json::to_string(&schema).unwrap();
+        assert!(!text.contains("null"), "{text}");
+        assert_eq!(schema.as_value()["properties"]["name"]["type"], "string");
+        assert_eq!(schema.as_value()["properties"]["limit"]["type"], "integer");
+    }
+
+    #[test]
+    fn paging_limits() {
+        assert_eq!(Paging::default().resolve().unwrap(), (0, DEFAULT_LIMIT));
+        assert!(
+            Paging {
+                limit: Some(0),
+                offset: None
+            }
+            .resolve()
+            .is_err()
+        );
+        assert!(
+            Paging {
+                limit: Some(MAX_LIMIT + 1),
+                offset: None
+            }
+            .resolve()
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn next_offset_only_when_more() {
+        let page = |n: usize, total: u64| wazuh_client::ItemsPage {
+            items: vec![Value::Null; n],
+            total_affected_items: total,
+            total_failed_items: 0,
+            failed_items: Vec::new(),
+            message: None,
+            outcome: wazuh_client::Outcome::Complete,
+        };
+        assert_eq!(ListOutput::from_page(page(2, 5), 0, 2).next_offset, Some(2));
+        assert_eq!(ListOutput::from_page(page(1, 5), 4, 2).next_offset, None);
+        assert_eq!(ListOutput::from_page(page(0, 0), 0, 2).next_offset, None);
+    }
+}

@@ -1,0 +1,311 @@
+//! The subcommands that run the MCP server or its tools.
+
+use std::sync::Arc;
+
+use anyhow::{Context as _, bail};
+use rmcp::ServiceExt;
+use rmcp::model::CallToolRequestParams;
+use secrecy::SecretString;
+use tokio_util::sync::CancellationToken;
+use wazuh_mcp_server::App;
+use wazuh_mcp_server::config::{CliOverrides, Config, Sources, Transport};
+use wazuh_mcp_server::transport::http::{self, HttpOptions};
+
+use crate::{CallArgs, ConfigArgs, DemoArgs, LogOptions, ServeArgs, TransportArg};
+
+fn load_config(args: &ConfigArgs, cli: CliOverrides, log: &LogOptions) -> anyhow::Result<Config> {
+    let config = read_config(args, cli)?;
+    log.init(Some(&config.server.log_level), config.server.log_json);
+    if let Some(path) = &args.config {
+        warn_if_world_readable(path);
+    }
+    Ok(config)
+}
+
+fn read_config(args: &ConfigArgs, mut cli: CliOverrides) -> anyhow::Result<Config> {
+    cli.wazuh_url = args.wazuh_url.clone();
+    cli.timeout = args.timeout;
+    let sources = Sources {
+        file: args.config.clone(),
+        dotenv: Some(args.env_file.clone()),
+        env: std::env::vars().collect(),
+        cli,
+    };
+    Ok(Config::load(&sources)?)
+}
+
+/// Secrets in a file others can read are a finding of their own.
+fn warn_if_world_readable(path: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o004 != 0
+        {
+            tracing::warn!(path = %path.display(), "the configuration file is readable by every user; if it holds passwords, run: chmod 600 {}", path.display());
+        }
+    }
+}
+
+pub async fn serve(args: ServeArgs, log: &LogOptions) -> anyhow::Result<()> {
+    let config = load_config(
+        &args.config,
+        CliOverrides {
+            transport: args.transport.map(|t| match t {
+                TransportArg::Stdio => Transport::Stdio,
+                TransportArg::Http => Transport::Http,
+            }),
+            host: args.host.clone(),
+            port: args.port,
+            ..CliOverrides::default()
+        },
+        log,
+    )?;
+    let app = App::new(&config)?;
+    match config.server.transport {
+        Transport::Stdio => serve_stdio(app).await,
+        Transport::Http => {
+            let options = HttpOptions {
+                allowed_hosts: config.server.allowed_hosts.clone(),
+                allowed_origins: config.server.allowed_origins.clone(),
+            };
+            serve_http(app, &config.server.host, config.server.port, options, None).await
+        }
+    }
+}
+
+async fn serve_stdio(app: App) -> anyhow::Result<()> {
+    tracing::info!(tools = app.enabled.len(), "serving MCP over stdio");
+    let running = app
+        .server()
+        .serve(rmcp::transport::stdio())
+        .await
+        .context("starting the stdio transport")?;
+    let ct = running.cancellation_token();
+    tokio::select! {
+        result = running.waiting() => { result.context("stdio transport")?; }
+        _ = crate::shutdown_signal() => ct.cancel(),
+    }
+    Ok(())
+}
+
+async fn serve_http(
+    app: App,
+    host: &str,
+    port: u16,
+    options: HttpOptions,
+    banner: Option<Box<dyn FnOnce(std::net::SocketAddr) + Send>>,
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind((host, port))
+        .await
+        .with_context(|| format!("cannot listen on {host}:{port}"))?;
+    let addr = listener.local_addr()?;
+    let shutdown = CancellationToken::new();
+    let router = http::router(app.factory(), options, shutdown.clone());
+    tracing::info!(%addr, "serving MCP over HTTP: /mcp (streamable) and /sse (legacy)");
+    if let Some(banner) = banner {
+        banner(addr);
+    }
+    let stopper = shutdown.clone();
+    tokio::spawn(async move {
+        crate::shutdown_signal().await;
+        stopper.cancel();
+    });
+    http::serve(listener, router, shutdown).await?;
+    Ok(())
+}
+
+pub async fn check(args: ConfigArgs, log: &LogOptions) -> anyhow::Result<()> {
+    let config = load_config(&args, CliOverrides::default(), log)?;
+    println!("configuration: ok");
+    let app = App::new(&config)?;
+    let session = app
+        .ctx
+        .manager
+        .authenticate()
+        .await
+        .with_context(|| format!("logging in to {}", config.wazuh.url))?;
+    println!(
+        "wazuh manager: {} (API {}), logged in as {}",
+        config.wazuh.url,
+        session.api.api_version.as_deref().unwrap_or("unknown"),
+        session.user
+    );
+    if let Some(indexer) = &app.ctx.indexer {
+        let info = indexer.info().await.context("reaching the indexer")?;
+        println!(
+            "wazuh indexer: {} ({} {})",
+            indexer.base_url(),
+            info["version"]["distribution"]
+                .as_str()
+                .unwrap_or("opensearch"),
+            info["version"]["number"].as_str().unwrap_or("")
+        );
+    } else {
+        println!("wazuh indexer: not configured (indexer.url)");
+    }
+    println!(
+        "tools ({}{}): {}",
+        app.enabled.len(),
+        if config.security.read_only_mode {
+            ", read-only mode"
+        } else {
+            ""
+        },
+        app.enabled.join(", ")
+    );
+    Ok(())
+}
+
+pub fn tools(args: ConfigArgs, log: &LogOptions) -> anyhow::Result<()> {
+    let config = load_config(&args, CliOverrides::default(), log)?;
+    let app = App::new(&config)?;
+    for tool in app.server().tools() {
+        let description = tool.description.as_deref().unwrap_or("");
+        let first = description.split(". ").next().unwrap_or(description);
+        println!("{:<24} {}", tool.name, first.trim_end_matches('.'));
+    }
+    Ok(())
+}
+
+/// Configuration pointing at a simulator.
+fn sim_config(sim: &wazuh_sim::RunningSim) -> Config {
+    let mut config = Config::default();
+    config.wazuh.url = sim.manager_url();
+    config.wazuh.username = "wazuh".into();
+    config.wazuh.password = Some(SecretString::from("wazuh"));
+    config.indexer.url = Some(sim.indexer_url());
+    config.indexer.username = wazuh_sim::indexer::INDEXER_USER.0.into();
+    config.indexer.password = Some(SecretString::from(wazuh_sim::indexer::INDEXER_USER.1));
+    config
+}
+
+async fn start_sim(
+    agents: usize,
+    data_dir: Option<std::path::PathBuf>,
+) -> anyhow::Result<wazuh_sim::RunningSim> {
+    wazuh_sim::start(wazuh_sim::SimConfig {
+        agents,
+        data_dir,
+        ..wazuh_sim::SimConfig::for_tests()
+    })
+    .await
+    .context("starting the simulator")
+}
+
+pub async fn call(args: CallArgs, log: &LogOptions) -> anyhow::Result<()> {
+    let arguments: serde_json::Value = serde_json::from_str(&args.arguments)
+        .context("the arguments must be a JSON object, e.g. '{\"agent_id\": \"001\"}'")?;
+    let Some(arguments) = arguments.as_object().cloned() else {
+        bail!("the arguments must be a JSON object, e.g. '{{\"agent_id\": \"001\"}}'");
+    };
+    let (app, sim) = if args.demo {
+        log.init(Some("warn"), false);
+        let data_dir = std::env::var_os("WAZUH_DATA_DIR").map(Into::into);
+        let sim = start_sim(50, data_dir).await?;
+        (App::new(&sim_config(&sim))?, Some(sim))
+    } else {
+        (
+            App::new(&load_config(&args.config, CliOverrides::default(), log)?)?,
+            None,
+        )
+    };
+    if !app.enabled.iter().any(|t| t == &args.tool) {
+        bail!(
+            "no tool `{}` is enabled; enabled tools: {}",
+            args.tool,
+            app.enabled.join(", ")
+        );
+    }
+    let (server_io, client_io) = tokio::io::duplex(1 << 20);
+    let server = app.server();
+    let server_task = tokio::spawn(async move {
+        if let Ok(running) = server.serve(server_io).await {
+            let _ = running.waiting().await;
+        }
+    });
+    let client = ().serve(client_io).await.context("starting the MCP client")?;
+    let result = client
+        .call_tool(CallToolRequestParams::new(args.tool.clone()).with_arguments(arguments))
+        .await
+        .context("calling the tool")?;
+    let _ = client.cancel().await;
+    server_task.abort();
+    if let Some(sim) = sim {
+        sim.shutdown().await;
+    }
+    let failed = result.is_error.unwrap_or(false);
+    if args.json && !failed {
+        let value = result
+            .structured_content
+            .clone()
+            .unwrap_or(serde_json::Value::Null);
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        for block in &result.content {
+            if let Some(text) = block.as_text() {
+                println!("{}", text.text);
+            }
+        }
+    }
+    if failed {
+        bail!("the tool reported an error");
+    }
+    Ok(())
+}
+
+pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    let using_reference = args.data_dir.is_some();
+    let sim = Arc::new(start_sim(args.agents, args.data_dir).await?);
+    let app = App::new(&sim_config(&sim))?;
+    let manager = sim.manager_url();
+    let indexer = sim.indexer_url();
+    let banner = Box::new(move |addr: std::net::SocketAddr| {
+        let base = format!("http://{addr}");
+        println!(
+            r#"wazuh-mcp demo: a simulated Wazuh ({agents} agents{content}) and the MCP server are running.
+
+  MCP streamable HTTP:  {base}/mcp
+  MCP legacy SSE:       {base}/sse/
+  Simulated manager:    {manager}  (wazuh / wazuh)
+  Simulated indexer:    {indexer}  (admin / admin)
+
+Claude Code:
+  claude mcp add --transport http wazuh {base}/mcp
+
+Claude Desktop (claude_desktop_config.json), stdio against the simulator:
+  {{"mcpServers": {{"wazuh": {{"command": "wazuh-mcp", "args": ["serve"],
+    "env": {{"WAZUH_PROD_URL": "{manager}", "WAZUH_PROD_USERNAME": "wazuh", "WAZUH_PROD_PASSWORD": "wazuh"}}}}}}}}
+
+LangChain (langchain-mcp-adapters):
+  client = MultiServerMCPClient({{"wazuh": {{"transport": "sse", "url": "{base}/sse/"}}}})
+  tools = await client.get_tools()
+
+MCP Inspector:
+  npx @modelcontextprotocol/inspector --cli {base}/mcp --transport http --method tools/list
+
+Try a tool without an LLM:
+  wazuh-mcp call --demo get_agents '{{"status": "active", "limit": 5}}'
+
+Press Ctrl-C to stop."#,
+            agents = args.agents,
+            content = if using_reference {
+                ""
+            } else {
+                ", built-in sample ruleset"
+            },
+        );
+    });
+    let result = serve_http(
+        app,
+        "127.0.0.1",
+        args.port,
+        HttpOptions::default(),
+        Some(banner),
+    )
+    .await;
+    if let Ok(sim) = Arc::try_unwrap(sim) {
+        sim.shutdown().await;
+    }
+    result
+}
