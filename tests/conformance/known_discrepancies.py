@@ -16,10 +16,6 @@ TAVERN: dict[tuple[str, str], str] = {
         "GET /manager/configuration?section=syscheck&field=invalid_field: upstream answers error 1 with a failed "
         "item; the simulator answers error 0"
     ),
-    ("test_manager_endpoints#5", "Manager stats with old date"): (
-        "GET /manager/stats?date=1970-01-01: upstream answers 400 (no stats file for that day, code 1308); "
-        "the simulator answers 200 with 24 empty hours"
-    ),
     ("test_syscollector_endpoints#8", "Filter pid"): (
         "GET /syscollector/005/ports?pid=???: upstream answers 200 (the pid filter is not validated as a number); "
         "the simulator answers 400 \"'???' is not a 'numbers'\""

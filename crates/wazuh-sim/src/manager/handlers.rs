@@ -112,7 +112,7 @@ pub fn dispatch(key: &str, ctx: &Ctx<'_>) -> Response {
         "GET /manager/configuration" => Ok(manager_configuration(ctx)),
         "GET /manager/logs" => manager_logs(ctx),
         "GET /manager/logs/summary" => Ok(manager_logs_summary(ctx)),
-        "GET /manager/stats" => Ok(manager_stats(ctx)),
+        "GET /manager/stats" => manager_stats(ctx),
         "GET /cluster/status" => Ok(data(json!({"enabled": "no", "running": "no"}))),
         "GET /cluster/healthcheck" => Err(Problem::wazuh(
             StatusCode::BAD_REQUEST,
@@ -342,6 +342,7 @@ fn parse_timeframe(value: &str) -> chrono::Duration {
 fn parse_time(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .ok()
+        .or_else(|| DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f%z").ok())
         .or_else(|| DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%:z").ok())
         .map(|t| t.with_timezone(&Utc))
 }
@@ -1144,13 +1145,29 @@ fn manager_logs_summary(ctx: &Ctx<'_>) -> Value {
     )
 }
 
-fn manager_stats(ctx: &Ctx<'_>) -> Value {
+fn manager_stats(ctx: &Ctx<'_>) -> Reply {
     let alerts = ctx.state.world.alerts();
     let today = ctx.now().date_naive();
+    let day = match ctx.param("date") {
+        None => today,
+        Some(date) => chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+            .ok()
+            .filter(|d| *d <= today && (today - *d).num_days() < crate::world::ALERT_DAYS)
+            // analysisd keeps one stats file per day; other days have none.
+            .ok_or_else(|| {
+                Problem::wazuh(
+                    StatusCode::BAD_REQUEST,
+                    "Bad Request",
+                    1308,
+                    "Stats file does not exist",
+                    None,
+                )
+            })?,
+    };
     let mut hours = [0u64; 24];
     for doc in alerts {
         if let Some(t) = doc.source["timestamp"].as_str().and_then(parse_time)
-            && t.date_naive() == today
+            && t.date_naive() == day
         {
             use chrono::Timelike;
             hours[t.hour() as usize] += 1;
@@ -1171,7 +1188,7 @@ fn manager_stats(ctx: &Ctx<'_>) -> Value {
         })
         .collect();
     let total = items.len();
-    affected(
+    Ok(affected(
         items,
         total,
         &Failed::default(),
@@ -1180,7 +1197,7 @@ fn manager_stats(ctx: &Ctx<'_>) -> Value {
             some: "Could not read statistical information for some nodes",
             none: "Could not read statistical information for any node",
         },
-    )
+    ))
 }
 
 fn logtest(ctx: &Ctx<'_>) -> Reply {

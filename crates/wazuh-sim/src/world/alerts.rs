@@ -20,9 +20,10 @@ use super::{Doc, WorldConfig};
 use crate::reference::Reference;
 
 /// Alerts per agent and day before the global cap.
-pub const ALERTS_PER_AGENT_DAY: usize = 100;
-/// Upper bound of generated alerts (keeps 10,000 agents well under 1 GB).
-pub const MAX_ALERTS: usize = 40_000;
+pub const ALERTS_PER_AGENT_DAY: usize = 60;
+/// Upper bound of generated alerts. Alerts are kept as JSON documents (about 12 KB each in
+/// memory), so this cap is what keeps large fleets well under 1 GB.
+pub const MAX_ALERTS: usize = 20_000;
 /// Days of alerts before `now`.
 pub const ALERT_DAYS: i64 = 7;
 
