@@ -164,6 +164,12 @@ pub struct Config {
     pub indexer: IndexerSettings,
     pub server: ServerSettings,
     pub security: SecuritySettings,
+    /// Client authentication on HTTP.
+    pub auth: crate::auth::AuthSettings,
+    /// Audit log and alerts.
+    pub audit: crate::audit::AuditSettings,
+    /// Rate limits.
+    pub limits: crate::audit::LimitSettings,
 }
 
 /// Overrides from the command line; `None` leaves the lower layers' value.
@@ -400,7 +406,7 @@ fn parse_yaml(
     path: &Path,
     env: &BTreeMap<String, String>,
 ) -> Result<Config, ConfigError> {
-    let expanded = expand(text, env).map_err(|var| ConfigError::MissingVariable {
+    let expanded = expand_yaml(text, env).map_err(|var| ConfigError::MissingVariable {
         path: path.to_path_buf(),
         var,
     })?;
@@ -411,6 +417,34 @@ fn parse_yaml(
         path: path.to_path_buf(),
         message: e.to_string(),
     })
+}
+
+/// [`expand`] over YAML text, leaving comments alone: a commented-out `# password: ${PW}` or a
+/// comment explaining the `${VAR}` syntax must not require the variable.
+fn expand_yaml(text: &str, env: &BTreeMap<String, String>) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let (code, comment) = line.split_at(yaml_comment_start(line).unwrap_or(line.len()));
+        out.push_str(&expand(code, env)?);
+        out.push_str(comment);
+    }
+    Ok(out)
+}
+
+/// Where a YAML comment starts on `line`: a `#` at the start or after a blank, outside quotes.
+fn yaml_comment_start(line: &str) -> Option<usize> {
+    let mut quote = None;
+    let mut previous = ' ';
+    for (i, c) in line.char_indices() {
+        match (quote, c) {
+            (None, '#') if previous.is_whitespace() => return Some(i),
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), _) if c == q => quote = None,
+            _ => {}
+        }
+        previous = c;
+    }
+    None
 }
 
 /// Expands `${VAR}`, `${VAR:default}` and `${VAR:-default}`; `$$` is a literal `$`. Returns the
@@ -474,6 +508,17 @@ mod tests {
             std::env::temp_dir().join(format!("wazuh-mcp-config-{tag}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         dir
+    }
+
+    #[test]
+    fn comments_are_not_expanded() {
+        let e = env(&[("A", "1")]);
+        let text = "# Values may use ${VAR}\nwazuh:\n  url: ${A} # or ${B}\n  # password: ${PW}\n  q: \"x #${A}\"\n";
+        assert_eq!(
+            expand_yaml(text, &e).unwrap(),
+            "# Values may use ${VAR}\nwazuh:\n  url: 1 # or ${B}\n  # password: ${PW}\n  q: \"x #1\"\n"
+        );
+        assert_eq!(expand_yaml("a: ${NOPE}\n", &e).unwrap_err(), "NOPE");
     }
 
     #[test]

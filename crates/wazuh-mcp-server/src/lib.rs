@@ -1,8 +1,11 @@
 //! The wazuh-mcp server: configuration, policy, tools and transports.
 
 pub mod app;
+pub mod audit;
+pub mod auth;
 pub mod config;
 pub mod policy;
+pub mod principal;
 pub mod server;
 pub mod tools;
 pub mod transport;

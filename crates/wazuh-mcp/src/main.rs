@@ -2,6 +2,7 @@
 
 mod commands;
 mod sim;
+mod token;
 
 use std::path::PathBuf;
 
@@ -39,6 +40,9 @@ enum Command {
     Demo(DemoArgs),
     /// Run a simulated Wazuh (manager API and indexer) with realistic generated data.
     Sim(sim::SimArgs),
+    /// Issue a JWT for an analyst (`token issue --subject analyst1 --scope tools:read --ttl 8h`)
+    /// or make a new API key (`token new-key --name soc-bot`).
+    Token(token::TokenArgs),
 }
 
 /// Where the configuration comes from.
@@ -167,6 +171,7 @@ fn main() -> std::process::ExitCode {
             Command::Call(args) => commands::call(args, &log).await,
             Command::Demo(args) => commands::demo(args).await,
             Command::Sim(args) => sim::run(args).await,
+            Command::Token(args) => token::run(args),
         }
     });
     match result {
