@@ -88,9 +88,10 @@ pub struct GetAgentsParams {
 /// Arguments of the per-agent inventory tools.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default)]
-#[schemars(transform = no_nulls)]
+#[schemars(transform = super::requires_agent)]
 pub struct PortsParams {
     /// Agent id: a string of 3+ digits, like `001`.
+    #[serde(deserialize_with = "super::lenient_string")]
     pub agent_id: String,
     /// `tcp`, `udp`, `tcp6` or `udp6`.
     pub protocol: Option<String>,
@@ -99,12 +100,14 @@ pub struct PortsParams {
     /// Local IP address.
     pub local_ip: Option<String>,
     /// Local port number.
+    #[serde(deserialize_with = "super::lenient_opt_string")]
     pub local_port: Option<String>,
     /// Remote IP address (e.g. to find connections to `192.168.1.100`).
     pub remote_ip: Option<String>,
     /// Process name owning the socket.
     pub process: Option<String>,
     /// PID owning the socket.
+    #[serde(deserialize_with = "super::lenient_opt_string")]
     pub pid: Option<String>,
     #[serde(flatten)]
     pub shape: Shape,
@@ -115,9 +118,10 @@ pub struct PortsParams {
 /// Arguments of `get_agent_packages`.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default)]
-#[schemars(transform = no_nulls)]
+#[schemars(transform = super::requires_agent)]
 pub struct PackagesParams {
     /// Agent id: a string of 3+ digits, like `001`.
+    #[serde(deserialize_with = "super::lenient_string")]
     pub agent_id: String,
     /// Exact package name, e.g. `openssl`.
     pub name: Option<String>,
@@ -138,15 +142,18 @@ pub struct PackagesParams {
 /// Arguments of `get_agent_processes`.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default)]
-#[schemars(transform = no_nulls)]
+#[schemars(transform = super::requires_agent)]
 pub struct ProcessesParams {
     /// Agent id: a string of 3+ digits, like `001`.
+    #[serde(deserialize_with = "super::lenient_string")]
     pub agent_id: String,
     /// Exact process name, e.g. `powershell.exe`, `sshd`.
     pub name: Option<String>,
     /// PID.
+    #[serde(deserialize_with = "super::lenient_opt_string")]
     pub pid: Option<String>,
     /// Parent PID.
+    #[serde(deserialize_with = "super::lenient_opt_string")]
     pub ppid: Option<String>,
     /// Process state, e.g. `R`, `S`.
     pub state: Option<String>,

@@ -16,6 +16,7 @@ pub struct AuthenticateParams {}
 
 /// What `authenticate` reports; never the token itself.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = no_nulls)]
 pub struct AuthenticateOutput {
     /// Always true when the tool succeeds.
     pub authenticated: bool,

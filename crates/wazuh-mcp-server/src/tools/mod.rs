@@ -69,8 +69,19 @@ pub fn no_nulls(schema: &mut Schema) {
                     obj.insert("type".into(), Value::Array(kept));
                 }
             }
-            if obj.get("default") == Some(&Value::Null) {
+            if obj.get("default") == Some(&Value::Null)
+                || obj.get("default") == Some(&Value::String(String::new()))
+            {
                 obj.remove("default");
+            }
+            // Rust integer widths (`uint64`, `int32`...) are not JSON Schema formats; strict
+            // validators warn about them. `minimum` already says "not negative".
+            if obj
+                .get("format")
+                .and_then(Value::as_str)
+                .is_some_and(|f| f.starts_with("uint") || f.starts_with("int"))
+            {
+                obj.remove("format");
             }
             for key in ["anyOf", "oneOf"] {
                 if let Some(Value::Array(options)) = obj.get(key).cloned() {
@@ -106,6 +117,43 @@ pub fn no_nulls(schema: &mut Schema) {
     }
 }
 
+/// Marks `fields` as required: identifiers a tool cannot work without. The structs still
+/// default them, so a missing one gets the tool's own actionable error, not a serde message.
+fn require(schema: &mut Schema, fields: &[&str]) {
+    no_nulls(schema);
+    let mut value = schema.clone().to_value();
+    if let Some(obj) = value.as_object_mut() {
+        let required = obj
+            .entry("required")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Some(list) = required.as_array_mut() {
+            for field in fields {
+                if !list.iter().any(|v| v == field) {
+                    list.push(Value::String((*field).to_string()));
+                }
+            }
+        }
+    }
+    if let Ok(updated) = Schema::try_from(value) {
+        *schema = updated;
+    }
+}
+
+/// [`no_nulls`], and `agent_id` is required.
+pub fn requires_agent(schema: &mut Schema) {
+    require(schema, &["agent_id"]);
+}
+
+/// [`no_nulls`], and `agent_id` and `policy_id` are required.
+pub fn requires_agent_and_policy(schema: &mut Schema) {
+    require(schema, &["agent_id", "policy_id"]);
+}
+
+/// [`no_nulls`], and `filename` is required.
+pub fn requires_filename(schema: &mut Schema) {
+    require(schema, &["filename"]);
+}
+
 /// Deserializes an optional count sent as a number or a numeric string.
 pub fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     #[derive(Deserialize)]
@@ -126,6 +174,24 @@ pub fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Er
         Some(NumOrStr::S(s)) => s.trim().parse().map(Some).map_err(|_| {
             serde::de::Error::custom(format!("`{s}` is not a whole non-negative number"))
         }),
+    }
+}
+
+/// Deserializes text sent as a string or as a number (`"agent_id": 1` becomes `"1"`, which
+/// validation then explains), instead of a type error that names no field.
+pub fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(lenient_opt_string(d)?.unwrap_or_default())
+}
+
+/// Deserializes optional text sent as a string or as a number (`"local_port": 22`).
+pub fn lenient_opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(other) => Err(serde::de::Error::custom(format!(
+            "expected text or a number, got {other}"
+        ))),
     }
 }
 

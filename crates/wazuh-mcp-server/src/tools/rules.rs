@@ -24,6 +24,7 @@ pub struct ListRulesParams {
     #[schemars(with = "Vec<String>")]
     pub rule_ids: Vec<String>,
     /// A level (`"10"`) or an inclusive range (`"7-15"`); levels go from 0 to 16.
+    #[serde(deserialize_with = "super::lenient_opt_string")]
     pub level: Option<String>,
     /// Rule group, e.g. `authentication_failed`, `sshd`, `syscheck`, `windows`.
     pub group: Option<String>,
@@ -67,7 +68,7 @@ pub struct RuleFilesParams {
 /// Arguments of `get_rule_file_content`.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default)]
-#[schemars(transform = no_nulls)]
+#[schemars(transform = super::requires_filename)]
 pub struct RuleFileContentParams {
     /// Rule file name only (no directories), e.g. `0095-sshd_rules.xml`; list them with get_rule_files.
     pub filename: String,
@@ -79,6 +80,7 @@ pub struct RuleFileContentParams {
 
 /// The content of a rule file.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = no_nulls)]
 pub struct RuleFileContentOutput {
     pub filename: String,
     /// `xml` or `json`.

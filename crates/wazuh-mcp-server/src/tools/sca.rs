@@ -14,9 +14,10 @@ use crate::server::WazuhMcp;
 /// Arguments of `get_agent_sca`.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default)]
-#[schemars(transform = no_nulls)]
+#[schemars(transform = super::requires_agent)]
 pub struct AgentScaParams {
     /// Agent id: a string of 3+ digits, like `001`.
+    #[serde(deserialize_with = "super::lenient_string")]
     pub agent_id: String,
     /// Exact policy name.
     pub name: Option<String>,
@@ -29,9 +30,10 @@ pub struct AgentScaParams {
 /// Arguments of `get_sca_policy_checks`.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default)]
-#[schemars(transform = no_nulls)]
+#[schemars(transform = super::requires_agent_and_policy)]
 pub struct PolicyChecksParams {
     /// Agent id: a string of 3+ digits, like `001`.
+    #[serde(deserialize_with = "super::lenient_string")]
     pub agent_id: String,
     /// Policy id from get_agent_sca, e.g. `cis_ubuntu22-04` or `cis_win2022`.
     pub policy_id: String,

@@ -1,0 +1,13 @@
+//! Integration tests of the MCP server: every tool through a real MCP client against the
+//! in-process simulator, over the in-memory, streamable HTTP and legacy SSE transports; the
+//! tool definitions (snapshots and checks); policy. One binary, one module per area.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod common;
+mod errors;
+mod http;
+mod policy;
+mod tool_schemas;
+mod tools;
