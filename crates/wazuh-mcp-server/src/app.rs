@@ -6,8 +6,12 @@ use std::time::Duration;
 use secrecy::ExposeSecret;
 use wazuh_client::{IndexerClient, IndexerConfig, ManagerClient, ManagerConfig};
 
+use crate::audit::{AuditError, AuditLog, CallTransport, Metrics, RateLimiter};
+use crate::auth::{AuthConfigError, Authenticator};
 use crate::config::{Config, ConfigError};
 use crate::policy;
+use crate::principal::Principal;
+use crate::security::Security;
 use crate::server::{Context, WazuhMcp};
 
 /// Why the server cannot be built.
@@ -19,6 +23,10 @@ pub enum AppError {
     Policy(#[from] policy::PolicyError),
     #[error("cannot set up the Wazuh client: {0}")]
     Client(#[from] wazuh_client::Error),
+    #[error("authentication settings: {0}")]
+    Auth(#[from] AuthConfigError),
+    #[error("audit settings: {0}")]
+    Audit(#[from] AuditError),
 }
 
 /// Everything `serve`, `check`, `tools` and `call` need.
@@ -84,20 +92,49 @@ impl App {
             }
             None => None,
         };
+        let metrics = Metrics::new();
+        let authenticator = Arc::new(Authenticator::new(&config.auth)?);
+        let audit = AuditLog::new(&config.audit, metrics.clone())?;
+        let limiter = RateLimiter::new(&config.limits, metrics.clone())?;
+        let security = Security::new(authenticator, audit, limiter, metrics);
         Ok(App {
-            ctx: Arc::new(Context { manager, indexer }),
+            ctx: Arc::new(Context {
+                manager,
+                indexer,
+                security,
+            }),
             enabled: Arc::new(enabled),
         })
     }
 
-    /// A fresh server (one per MCP session) sharing the clients.
+    /// A server for a stdio session (the local user).
     pub fn server(&self) -> WazuhMcp {
-        WazuhMcp::new(self.ctx.clone(), &self.enabled)
+        WazuhMcp::new(
+            self.ctx.clone(),
+            &self.enabled,
+            CallTransport::Stdio,
+            Some(Principal::local()),
+        )
     }
 
-    /// A cloneable factory for the transports.
-    pub fn factory(&self) -> impl Fn() -> WazuhMcp + Clone + Send + Sync + 'static {
+    /// A factory of servers for HTTP sessions: streamable HTTP (`None`: the caller comes with
+    /// each request) or the legacy SSE transport (`Some`: the caller who opened the session).
+    pub fn http_factory(
+        &self,
+    ) -> impl Fn(Option<Principal>) -> WazuhMcp + Clone + Send + Sync + 'static {
         let app = self.clone();
-        move || app.server()
+        move |principal| {
+            let transport = if principal.is_some() {
+                CallTransport::Sse
+            } else {
+                CallTransport::Http
+            };
+            WazuhMcp::new(app.ctx.clone(), &app.enabled, transport, principal)
+        }
+    }
+
+    /// The authenticator of the HTTP transports.
+    pub fn authenticator(&self) -> Arc<Authenticator> {
+        self.ctx.security.authenticator.clone()
     }
 }

@@ -182,6 +182,7 @@ pub struct CliOverrides {
     pub port: Option<u16>,
     pub log_level: Option<String>,
     pub read_only: Option<bool>,
+    pub insecure_no_auth: Option<bool>,
 }
 
 /// Where the layers come from. Tests pass their own environment; the binary passes the process's.
@@ -268,6 +269,13 @@ impl Config {
         if let Some(v) = get("WAZUH_READ_ONLY") {
             self.security.read_only_mode = parse_bool("WAZUH_READ_ONLY", &v)?;
         }
+        if let Some(v) = get("WAZUH_MCP_API_KEYS") {
+            let keys = crate::auth::api_keys_from_env(&v).map_err(|e| ConfigError::Invalid {
+                key: "WAZUH_MCP_API_KEYS".into(),
+                message: e.to_string(),
+            })?;
+            self.auth.api_keys.extend(keys);
+        }
         if let Some(v) = get("WAZUH_DISABLED_TOOLS") {
             self.security.disabled_tools.extend(
                 v.split(',')
@@ -317,6 +325,9 @@ impl Config {
         }
         if let Some(v) = cli.read_only {
             self.security.read_only_mode = v;
+        }
+        if let Some(v) = cli.insecure_no_auth {
+            self.auth.insecure_no_auth = v;
         }
     }
 

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod policy;
 pub mod principal;
+pub mod security;
 pub mod server;
 pub mod tools;
 pub mod transport;

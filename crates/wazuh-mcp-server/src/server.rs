@@ -1,16 +1,29 @@
-//! The MCP server: the tool routers merged, filtered by policy, behind one `ServerHandler`.
+//! The MCP server: the tool routers merged, filtered by policy, behind one `ServerHandler` that
+//! enforces per-caller scopes, rate limits and audit on every call.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use rmcp::handler::server::router::tool::ToolRouter;
-use rmcp::model::{Implementation, ServerCapabilities, ServerConfig, Tool};
-use rmcp::{ServerHandler, tool_handler};
+use rmcp::handler::server::tool::ToolCallContext;
+use rmcp::model::{
+    CacheScope, CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
+    PaginatedRequestParams, ProtocolVersion, ResultType, ServerCapabilities, ServerConfig, Tool,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler, tool_handler};
+use serde_json::Value;
 use wazuh_client::{IndexerClient, ManagerClient};
 
-/// What every tool call needs: the Wazuh clients.
+use crate::audit::{CallRecord, CallTransport, Outcome};
+use crate::principal::Principal;
+use crate::security::{Security, with_principal};
+
+/// What every tool call needs: the Wazuh clients and the enforcement state.
 pub struct Context {
     pub manager: ManagerClient,
     pub indexer: Option<IndexerClient>,
+    pub security: Security,
 }
 
 impl std::fmt::Debug for Context {
@@ -27,6 +40,10 @@ impl std::fmt::Debug for Context {
 pub struct WazuhMcp {
     pub(crate) ctx: Arc<Context>,
     tool_router: ToolRouter<WazuhMcp>,
+    transport: CallTransport,
+    /// The caller of a session-bound transport (stdio, legacy SSE); streamable HTTP carries
+    /// the caller on every request instead.
+    session_principal: Option<Principal>,
 }
 
 const INSTRUCTIONS: &str = "Tools to query a Wazuh SIEM. Agents are identified by ids of 3+ digits \
@@ -50,21 +67,57 @@ impl WazuhMcp {
         WazuhMcp::full_router().list_all()
     }
 
-    /// A server offering only `enabled` tools.
-    pub fn new(ctx: Arc<Context>, enabled: &[String]) -> WazuhMcp {
+    /// A server offering only `enabled` tools, for callers on `transport`; `principal` is the
+    /// caller of a session-bound transport.
+    pub fn new(
+        ctx: Arc<Context>,
+        enabled: &[String],
+        transport: CallTransport,
+        principal: Option<Principal>,
+    ) -> WazuhMcp {
         let mut tool_router = WazuhMcp::full_router();
         for tool in tool_router.list_all() {
             if !enabled.iter().any(|e| e.as_str() == tool.name.as_ref()) {
                 tool_router.remove_route(&tool.name);
             }
         }
-        WazuhMcp { ctx, tool_router }
+        WazuhMcp {
+            ctx,
+            tool_router,
+            transport,
+            session_principal: principal,
+        }
     }
 
-    /// The tools this server offers.
+    /// The tools this server offers (before per-caller scopes).
     pub fn tools(&self) -> Vec<Tool> {
         self.tool_router.list_all()
     }
+
+    /// The caller of a request, or `None` when an authenticated transport carries none (which
+    /// the auth middleware prevents; this fails closed).
+    fn caller(&self, context: &RequestContext<RoleServer>) -> Option<Principal> {
+        if let Some(principal) = &self.session_principal {
+            return Some(principal.clone());
+        }
+        let from_http = context
+            .extensions
+            .get::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Principal>())
+            .cloned();
+        match (from_http, self.transport) {
+            (Some(principal), _) => Some(principal),
+            (None, CallTransport::Stdio) => Some(Principal::local()),
+            (None, _) if !self.ctx.security.authenticator.enabled() => {
+                Some(Principal::anonymous(None))
+            }
+            (None, _) => None,
+        }
+    }
+}
+
+fn unauthenticated() -> ErrorData {
+    ErrorData::invalid_request("this request carries no authenticated caller", None)
 }
 
 #[tool_handler(router = self.tool_router)]
@@ -76,5 +129,83 @@ impl ServerHandler for WazuhMcp {
                     .with_title("Wazuh MCP server"),
             )
             .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let principal = self.caller(&context).ok_or_else(unauthenticated)?;
+        let tools = self
+            .tool_router
+            .list_all()
+            .into_iter()
+            .filter(|tool| self.ctx.security.allows(&principal, tool))
+            .collect();
+        let cache_hints = context
+            .protocol_version()
+            .is_some_and(|version| version >= ProtocolVersion::V_2026_07_28);
+        Ok(ListToolsResult {
+            result_type: Some(ResultType::COMPLETE),
+            tools,
+            meta: None,
+            next_cursor: None,
+            ttl_ms: cache_hints.then_some(0),
+            // The list depends on the caller's scopes.
+            cache_scope: cache_hints.then_some(CacheScope::Private),
+        })
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let Some(principal) = self.caller(&context) else {
+            return Err(unauthenticated());
+        };
+        let security = &self.ctx.security;
+        let name = request.name.to_string();
+        let arguments = Value::Object(request.arguments.clone().unwrap_or_default());
+        let mut record = CallRecord::new(&principal, self.transport, name.clone(), arguments);
+        let started = Instant::now();
+        if let Some(tool) = self.tool_router.get(&name)
+            && !security.allows(&principal, tool)
+        {
+            let reason = format!("the caller's scopes do not include `{name}`");
+            record.outcome = Outcome::Denied(reason);
+            security.audit.record_call(&record);
+            // Not listed for this caller, so answered as an unknown tool.
+            return Err(ErrorData::invalid_params(
+                format!("tool `{name}` is not available to this caller"),
+                None,
+            ));
+        }
+        if let Err(error) = security.check_rate(&principal) {
+            record.outcome = Outcome::Denied(error.message.to_string());
+            security.audit.record_call(&record);
+            return Err(error);
+        }
+        let before = self.ctx.manager.stats().requests;
+        let call = ToolCallContext::new(self, request, context);
+        let response = with_principal(principal, self.tool_router.call(call)).await;
+        record.duration = started.elapsed();
+        record.upstream_calls = self.ctx.manager.stats().requests.saturating_sub(before);
+        record.outcome = match &response {
+            Ok(CallToolResponse::Complete(result)) if result.is_error == Some(true) => {
+                let text = result
+                    .content
+                    .iter()
+                    .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                Outcome::Error(text)
+            }
+            Ok(_) => Outcome::Ok,
+            Err(error) => Outcome::Error(error.message.to_string()),
+        };
+        security.audit.record_call(&record);
+        response
     }
 }

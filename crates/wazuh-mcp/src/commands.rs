@@ -57,6 +57,7 @@ pub async fn serve(args: ServeArgs, log: &LogOptions) -> anyhow::Result<()> {
             }),
             host: args.host.clone(),
             port: args.port,
+            insecure_no_auth: args.insecure_no_auth.then_some(true),
             ..CliOverrides::default()
         },
         log,
@@ -65,6 +66,7 @@ pub async fn serve(args: ServeArgs, log: &LogOptions) -> anyhow::Result<()> {
     match config.server.transport {
         Transport::Stdio => serve_stdio(app).await,
         Transport::Http => {
+            refuse_open_bind(&config.server.host, &app)?;
             let options = HttpOptions {
                 allowed_hosts: config.server.allowed_hosts.clone(),
                 allowed_origins: config.server.allowed_origins.clone(),
@@ -72,6 +74,29 @@ pub async fn serve(args: ServeArgs, log: &LogOptions) -> anyhow::Result<()> {
             serve_http(app, &config.server.host, config.server.port, options, None).await
         }
     }
+}
+
+/// Listening beyond this machine without client authentication hands the SIEM to anyone who
+/// can reach the port: refuse unless the operator said so explicitly.
+fn refuse_open_bind(host: &str, app: &App) -> anyhow::Result<()> {
+    let loopback = matches!(host, "127.0.0.1" | "::1" | "localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    let auth = app.authenticator();
+    if loopback || auth.enabled() {
+        return Ok(());
+    }
+    if auth.insecure_no_auth() {
+        tracing::warn!(
+            host,
+            "serving MCP on a non-loopback address WITHOUT client authentication (auth.insecure_no_auth)"
+        );
+        return Ok(());
+    }
+    bail!(
+        "refusing to listen on {host} without client authentication: configure auth.api_keys, auth.jwt or auth.oauth (see config.example.yaml), or set auth.insecure_no_auth: true (or --insecure-no-auth) if another layer authenticates clients"
+    )
 }
 
 async fn serve_stdio(app: App) -> anyhow::Result<()> {
@@ -101,7 +126,7 @@ async fn serve_http(
         .with_context(|| format!("cannot listen on {host}:{port}"))?;
     let addr = listener.local_addr()?;
     let shutdown = CancellationToken::new();
-    let router = http::router(app.factory(), options, shutdown.clone());
+    let router = http::router(&app, options, shutdown.clone());
     tracing::info!(%addr, "serving MCP over HTTP: /mcp (streamable) and /sse (legacy)");
     if let Some(banner) = banner {
         banner(addr);
@@ -177,6 +202,11 @@ fn sim_config(sim: &wazuh_sim::RunningSim) -> Config {
     config.indexer.url = Some(sim.indexer_url());
     config.indexer.username = wazuh_sim::indexer::INDEXER_USER.0.into();
     config.indexer.password = Some(SecretString::from(wazuh_sim::indexer::INDEXER_USER.1));
+    // A local demo: scripts and test suites call much faster than an analyst does.
+    config.limits.global_per_second = 200.0;
+    config.limits.global_burst = 200;
+    config.limits.per_principal_per_second = 100.0;
+    config.limits.per_principal_burst = 100;
     config
 }
 
@@ -203,7 +233,10 @@ pub async fn call(args: CallArgs, log: &LogOptions) -> anyhow::Result<()> {
         log.init(Some("warn"), false);
         let data_dir = std::env::var_os("WAZUH_DATA_DIR").map(Into::into);
         let sim = start_sim(50, data_dir).await?;
-        (App::new(&sim_config(&sim))?, Some(sim))
+        let mut config = sim_config(&sim);
+        // A one-off call against a throwaway simulator: nothing worth auditing.
+        config.audit.enabled = false;
+        (App::new(&config)?, Some(sim))
     } else {
         (
             App::new(&load_config(&args.config, CliOverrides::default(), log)?)?,

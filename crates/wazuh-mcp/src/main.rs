@@ -81,6 +81,10 @@ struct ServeArgs {
     /// Port to listen on with `--transport http` (overrides server.port).
     #[arg(long)]
     port: Option<u16>,
+    /// DANGEROUS: serve HTTP on a non-loopback address without client authentication
+    /// (overrides auth.insecure_no_auth). Only behind another layer that authenticates clients.
+    #[arg(long)]
+    insecure_no_auth: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -323,9 +323,36 @@ impl WazuhMcp {
             .iter()
             .map(|s| s.parse::<AgentStatus>())
             .collect::<Result<Vec<_>, _>>()?;
+        let principal = crate::security::current_principal();
+        let visible = self
+            .ctx
+            .security
+            .visible_agents(&principal, &self.ctx.manager)
+            .await?;
+        let agents_list = match visible.as_deref() {
+            None => p.agent_ids.clone(),
+            // A group-scoped caller only ever gets its groups' agents, as a separate
+            // `agents_list` parameter that Wazuh ANDs with the caller's own `q`.
+            Some(ids) => {
+                let wanted: Vec<String> = if p.agent_ids.is_empty() {
+                    ids.to_vec()
+                } else {
+                    p.agent_ids
+                        .iter()
+                        .filter(|id| ids.contains(id))
+                        .cloned()
+                        .collect()
+                };
+                if wanted.is_empty() {
+                    let output = ListOutput::empty(offset, limit);
+                    return Ok(structured_result(output.summary("agents"), &output));
+                }
+                wanted
+            }
+        };
         let query = AgentQuery {
             list: p.shape.list_query(offset, limit),
-            agents_list: p.agent_ids.clone(),
+            agents_list,
             status,
             os_platform: p.os_platform.filter(|s| !s.is_empty()),
             name: p.name.filter(|s| !s.is_empty()),
@@ -349,6 +376,7 @@ impl WazuhMcp {
         noun: &str,
     ) -> Result<CallToolResult, ToolError> {
         let (offset, limit) = paging.resolve()?;
+        self.check_agent_visible(agent_id).await?;
         query.offset = Some(offset);
         query.limit = Some(limit);
         let page = self

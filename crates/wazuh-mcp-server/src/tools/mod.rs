@@ -306,6 +306,18 @@ pub struct ListOutput {
 }
 
 impl ListOutput {
+    /// An empty page.
+    pub fn empty(offset: u64, limit: u64) -> ListOutput {
+        ListOutput {
+            items: Vec::new(),
+            total: 0,
+            offset,
+            limit,
+            next_offset: None,
+            failed_items: Vec::new(),
+        }
+    }
+
     pub fn from_page(page: wazuh_client::ItemsPage<Value>, offset: u64, limit: u64) -> ListOutput {
         let shown = page.items.len() as u64;
         let next = offset + shown;
@@ -405,6 +417,28 @@ impl From<wazuh_client::Error> for ToolError {
             format!("{error}\n{hint}")
         };
         ToolError { message }
+    }
+}
+
+impl crate::server::WazuhMcp {
+    /// Refuses an agent the caller may not see (group-scoped callers), in Wazuh's own words
+    /// (error 1754), so the answer does not reveal whether the agent exists.
+    pub(crate) async fn check_agent_visible(&self, agent_id: &str) -> Result<(), ToolError> {
+        wazuh_client::validate::agent_id(agent_id)?;
+        let principal = crate::security::current_principal();
+        let visible = self
+            .ctx
+            .security
+            .visible_agents(&principal, &self.ctx.manager)
+            .await?;
+        match visible {
+            Some(ids) if !ids.iter().any(|id| id == agent_id) => Err(ToolError {
+                message: format!(
+                    "agent {agent_id}: Agent does not exist or you do not have permissions to access it (code 1754). List the agents you can see with get_agents."
+                ),
+            }),
+            _ => Ok(()),
+        }
     }
 }
 

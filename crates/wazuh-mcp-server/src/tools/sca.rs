@@ -8,7 +8,7 @@ use serde::Deserialize;
 use wazuh_client::{ScaCheckQuery, ScaResult};
 
 use super::agents::Shape;
-use super::{Args, ListOutput, Paging, ToolError, finish, no_nulls, structured_result};
+use super::{Args, ListOutput, Paging, ToolError, finish, structured_result};
 use crate::server::WazuhMcp;
 
 /// Arguments of `get_agent_sca`.
@@ -108,6 +108,7 @@ impl WazuhMcp {
 impl WazuhMcp {
     async fn agent_sca_impl(&self, p: AgentScaParams) -> Result<CallToolResult, ToolError> {
         let (offset, limit) = p.paging.resolve()?;
+        self.check_agent_visible(&p.agent_id).await?;
         let mut query = p.shape.list_query(offset, limit);
         if let Some(name) = p.name.filter(|n| !n.trim().is_empty()) {
             query.filters.push(("name".into(), name));
@@ -122,6 +123,7 @@ impl WazuhMcp {
 
     async fn policy_checks_impl(&self, p: PolicyChecksParams) -> Result<CallToolResult, ToolError> {
         let (offset, limit) = p.paging.resolve()?;
+        self.check_agent_visible(&p.agent_id).await?;
         let query = ScaCheckQuery {
             list: p.shape.list_query(offset, limit),
             result: parse_result(p.result.as_deref())?,

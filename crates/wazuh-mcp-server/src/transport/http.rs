@@ -14,7 +14,9 @@ use rmcp::transport::streamable_http_server::session::local::LocalSessionManager
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 
-use crate::server::WazuhMcp;
+use crate::app::App;
+use crate::audit::{metrics_router, upstream_stats_text};
+use crate::auth::{metadata_router, require_auth};
 
 /// Which requests the HTTP transports accept.
 #[derive(Debug, Clone, Default)]
@@ -118,15 +120,14 @@ fn check_headers(options: &HttpOptions, headers: &HeaderMap) -> Option<Response>
     None
 }
 
-/// The whole HTTP application.
-pub fn router<F>(factory: F, options: HttpOptions, shutdown: CancellationToken) -> Router
-where
-    F: Fn() -> WazuhMcp + Clone + Send + Sync + 'static,
-{
+/// The whole HTTP application: the MCP routes behind Host/Origin checks and client
+/// authentication; `/healthz`, `/metrics` and the OAuth protected-resource metadata beside them.
+pub fn router(app: &App, options: HttpOptions, shutdown: CancellationToken) -> Router {
+    let factory = app.http_factory();
     let streamable = {
         let factory = factory.clone();
         StreamableHttpService::new(
-            move || Ok(factory()),
+            move || Ok(factory(None)),
             Arc::new(LocalSessionManager::default()),
             StreamableHttpServerConfig::default()
                 .with_cancellation_token(shutdown.child_token())
@@ -135,12 +136,29 @@ where
         )
     };
     let options = Arc::new(options);
+    let auth = app.authenticator();
+    // Layers run outside-in: Host/Origin first, then authentication.
     let mcp = Router::new()
         .nest_service("/mcp", streamable)
         .merge(super::sse::router(factory, shutdown))
-        .layer(axum::middleware::from_fn_with_state(options, guard));
+        .layer(axum::middleware::from_fn_with_state(
+            auth.clone(),
+            require_auth,
+        ))
+        .layer(axum::middleware::from_fn_with_state(options.clone(), guard));
+    let manager = app.ctx.clone();
+    let metrics = metrics_router(app.ctx.security.metrics.clone(), move || {
+        let mut clients = vec![("manager", manager.manager.stats())];
+        if let Some(indexer) = &manager.indexer {
+            clients.push(("indexer", indexer.stats()));
+        }
+        upstream_stats_text(&clients)
+    })
+    .layer(axum::middleware::from_fn_with_state(options, guard));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .merge(metadata_router(auth))
+        .merge(metrics)
         .merge(mcp)
 }
 

@@ -10,6 +10,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Extension;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -24,12 +25,21 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, WriteHalf};
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
+use crate::principal::Principal;
+
 /// Largest message a client may POST (bytes).
 pub const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 
 type Writer = Arc<Mutex<WriteHalf<tokio::io::DuplexStream>>>;
 
-type SessionMap = Arc<Mutex<HashMap<String, Writer>>>;
+/// One open session: where its messages go, and who opened it.
+#[derive(Clone)]
+struct Session {
+    writer: Writer,
+    owner: Option<String>,
+}
+
+type SessionMap = Arc<Mutex<HashMap<String, Session>>>;
 
 struct Sessions<F> {
     factory: F,
@@ -38,10 +48,13 @@ struct Sessions<F> {
 }
 
 /// The routes of the legacy transport: `/sse`, `/sse/`, `/messages` and `/messages/`.
+///
+/// `factory` builds the session's server for the caller who opened it (the `Principal` the auth
+/// middleware put in the request); only that caller may post to the session.
 pub fn router<S, F>(factory: F, shutdown: CancellationToken) -> Router
 where
     S: ServerHandler,
-    F: Fn() -> S + Send + Sync + 'static,
+    F: Fn(Option<Principal>) -> S + Send + Sync + 'static,
 {
     let state = Arc::new(Sessions {
         factory,
@@ -82,14 +95,19 @@ impl Drop for SessionGuard {
 
 async fn open<S, F>(
     State(state): State<Arc<Sessions<F>>>,
+    principal: Option<Extension<Principal>>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>>
 where
     S: ServerHandler,
-    F: Fn() -> S + Send + Sync + 'static,
+    F: Fn(Option<Principal>) -> S + Send + Sync + 'static,
 {
     let id = new_session_id();
     let (server_io, client_io) = tokio::io::duplex(1 << 20);
-    let service = (state.factory)();
+    let principal = principal.map(|Extension(p)| p);
+    let owner = principal.as_ref().map(|p| p.subject.clone());
+    let service = (state.factory)(Some(
+        principal.unwrap_or_else(|| Principal::anonymous(None)),
+    ));
     let cancel = state.shutdown.child_token();
     tokio::spawn(async move {
         match service.serve(server_io).await {
@@ -104,11 +122,13 @@ where
         }
     });
     let (reader, writer) = tokio::io::split(client_io);
-    state
-        .sessions
-        .lock()
-        .await
-        .insert(id.clone(), Arc::new(Mutex::new(writer)));
+    state.sessions.lock().await.insert(
+        id.clone(),
+        Session {
+            writer: Arc::new(Mutex::new(writer)),
+            owner,
+        },
+    );
     tracing::debug!(session = %id, "SSE session opened");
 
     let endpoint = Event::default()
@@ -146,11 +166,12 @@ struct SessionQuery {
 async fn message<S, F>(
     State(state): State<Arc<Sessions<F>>>,
     Query(query): Query<SessionQuery>,
+    principal: Option<Extension<Principal>>,
     body: Bytes,
 ) -> Response
 where
     S: ServerHandler,
-    F: Fn() -> S + Send + Sync + 'static,
+    F: Fn(Option<Principal>) -> S + Send + Sync + 'static,
 {
     let Some(id) = query.session_id else {
         return (StatusCode::BAD_REQUEST, "session_id is required").into_response();
@@ -169,9 +190,19 @@ where
                 .into_response();
         }
     };
-    let Some(writer) = state.sessions.lock().await.get(&id).cloned() else {
+    let Some(session) = state.sessions.lock().await.get(&id).cloned() else {
         return (StatusCode::NOT_FOUND, "Could not find session").into_response();
     };
+    let caller = principal.map(|Extension(p)| p.subject);
+    if session.owner.is_some() && session.owner != caller {
+        tracing::warn!(session = %id, "refused a message to a session opened by another caller");
+        return (
+            StatusCode::FORBIDDEN,
+            "this session belongs to another caller",
+        )
+            .into_response();
+    }
+    let writer = session.writer;
     let mut line = value.to_string();
     line.push('\n');
     let mut writer = writer.lock().await;

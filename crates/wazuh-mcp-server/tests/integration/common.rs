@@ -79,6 +79,11 @@ pub fn config(manager_url: &str) -> Config {
     config.wazuh.username = "wazuh".into();
     config.wazuh.password = Some(SecretString::from("wazuh"));
     config.wazuh.timeout = 10;
+    // Tests call tools much faster than an analyst; the limits have their own tests.
+    config.limits.global_per_second = 0.0;
+    config.limits.per_principal_per_second = 0.0;
+    config.limits.upstream_per_minute = 0.0;
+    config.audit.enabled = false;
     config
 }
 

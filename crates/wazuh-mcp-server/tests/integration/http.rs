@@ -27,7 +27,7 @@ impl Server {
     async fn start(options: HttpOptions) -> Server {
         let shutdown = CancellationToken::new();
         let app = shared_app();
-        let router = http::router(app.factory(), options, shutdown.clone());
+        let router = http::router(&app, options, shutdown.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("binds");

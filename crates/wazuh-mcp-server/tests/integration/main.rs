@@ -9,5 +9,6 @@ mod common;
 mod errors;
 mod http;
 mod policy;
+mod security;
 mod tool_schemas;
 mod tools;
