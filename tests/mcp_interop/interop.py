@@ -195,9 +195,12 @@ def demo_env(full_ruleset: bool = True) -> dict[str, str]:
 
 
 def split_text(text: str) -> tuple[str, object]:
-    """The tools' text rendering: a summary line, then the JSON of the structured result."""
-    summary, _, rest = text.partition("\n")
-    return summary, json.loads(rest)
+    """The tools' text rendering: summary lines, a line saying the data is untrusted, then the
+    JSON of the structured result on the last line."""
+    head, _, rest = text.rpartition("\n")
+    summary, _, marker = head.rpartition("\n")
+    assert marker.startswith("Data from Wazuh"), text
+    return (summary or marker), json.loads(rest)
 
 
 # --- MCP client sessions (the official Python SDK) -------------------------------------------

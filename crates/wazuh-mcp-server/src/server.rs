@@ -182,6 +182,16 @@ impl ServerHandler for WazuhMcp {
                 None,
             ));
         }
+        // Per-caller Wazuh identities (own credentials or run_as) are not supported yet: such a
+        // caller must not silently act as the server's own Wazuh user.
+        if let Some(identity) = &principal.wazuh_identity {
+            let reason = format!(
+                "the caller is mapped to the Wazuh identity `{identity}`, which this version cannot use yet; remove wazuh_identity from its key or token"
+            );
+            record.outcome = Outcome::Denied(reason.clone());
+            security.audit.record_call(&record);
+            return Err(ErrorData::invalid_request(reason, None));
+        }
         if let Err(error) = security.check_rate(&principal) {
             record.outcome = Outcome::Denied(error.message.to_string());
             security.audit.record_call(&record);
