@@ -93,8 +93,13 @@ impl App {
             None => None,
         };
         let metrics = Metrics::new();
-        let authenticator = Arc::new(Authenticator::new(&config.auth)?);
         let audit = AuditLog::new(&config.audit, metrics.clone())?;
+        let failures = audit.clone();
+        let authenticator = Arc::new(Authenticator::new(&config.auth)?.with_failure_hook(
+            Arc::new(move |source, rejection| {
+                failures.record_auth_failure(source, &rejection.to_string());
+            }),
+        ));
         let limiter = RateLimiter::new(&config.limits, metrics.clone())?;
         let security = Security::new(authenticator, audit, limiter, metrics);
         Ok(App {

@@ -239,6 +239,13 @@ async fn the_audit_log_records_calls_without_secrets() {
     .unwrap();
     let _ = call(&client, "get_agent_ports", json!({"agent_id": "002"})).await;
     let _ = client.cancel().await;
+    let refused = reqwest::Client::new()
+        .get(format!("{}/sse", served.base))
+        .header("authorization", "Bearer wrong-key-for-the-audit")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
     app.ctx.security.audit.flush().await;
     served.shutdown.cancel();
     let text = std::fs::read_to_string(&path).unwrap();
@@ -255,4 +262,10 @@ async fn the_audit_log_records_calls_without_secrets() {
     assert_eq!(lines[0]["outcome"], "ok");
     assert_eq!(lines[0]["transport"], "http");
     assert_eq!(lines[1]["outcome"], "error");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("\"event\":\"auth_failure\"")),
+        "authentication failures are audited: {text}"
+    );
+    assert!(!text.contains("wrong-key-for-the-audit"), "{text}");
 }
