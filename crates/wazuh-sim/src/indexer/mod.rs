@@ -276,11 +276,35 @@ fn docs<'a>(
 }
 
 fn missing_concrete(state: &SimState, pattern: &IndexPattern) -> Option<String> {
-    let names = indices(state);
-    pattern
-        .concrete()
-        .find(|c| !names.iter().any(|(n, _)| n == c))
+    let mut concrete = pattern.concrete().peekable();
+    concrete.peek()?;
+    let names = index_names(state);
+    concrete
+        .find(|c| !names.iter().any(|n| n == c))
         .map(str::to_string)
+}
+
+/// Names of every index, without counting documents (inventory states are generated on
+/// demand, so counting them means generating them).
+fn index_names(state: &SimState) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for doc in state.world.alerts() {
+        if names.last().is_none_or(|n| n.as_str() != &*doc.index)
+            && !names.iter().any(|n| n.as_str() == &*doc.index)
+        {
+            names.push(doc.index.to_string());
+        }
+    }
+    let version = state.config.api_version;
+    if version.has_vulnerability_index() {
+        names.push(format!("wazuh-states-vulnerabilities-{CLUSTER}"));
+    }
+    if version.has_inventory_indices() {
+        for (_, name) in INVENTORY {
+            names.push(format!("wazuh-states-inventory-{name}-{CLUSTER}"));
+        }
+    }
+    names
 }
 
 fn parse_body(body: &Bytes) -> Result<Value, Box<Response>> {
