@@ -27,9 +27,13 @@ echo "==> Rust tests"
 # tests, which a process per test (nextest) would rebuild for every test.
 cargo test --workspace --no-fail-fast
 
-echo "==> Building the binary for the end-to-end suites"
-cargo build -p wazuh-mcp
+# `cargo test` has just built the binary for the CLI tests (with the test build's features);
+# building it again with `cargo build` would recompile most of the dependency tree.
 export WAZUH_MCP_BIN="$ROOT/target/debug/wazuh-mcp"
+if [ ! -x "$WAZUH_MCP_BIN" ]; then
+  echo "==> Building the binary for the end-to-end suites"
+  cargo build -p wazuh-mcp
+fi
 
 for suite in tests/*/run.sh; do
   [ -x "$suite" ] || continue
