@@ -157,7 +157,13 @@ struct Failure {
 }
 
 /// The pool, TLS setup and retry policy of one service.
-#[derive(Debug)]
+/// Paces requests to a server, e.g. to stay under Wazuh's own per-minute API limit: awaited
+/// before every attempt (retries and logins included).
+pub trait Pacer: Send + Sync {
+    /// Resolves when the next request may go.
+    fn pace(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>;
+}
+
 pub(crate) struct Transport {
     service: Service,
     base: String,
@@ -165,6 +171,17 @@ pub(crate) struct Transport {
     permits: Semaphore,
     retry: RetryPolicy,
     pub counters: Arc<Counters>,
+    pacer: std::sync::OnceLock<Arc<dyn Pacer>>,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("service", &self.service)
+            .field("base", &self.base)
+            .field("paced", &self.pacer.get().is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Transport {
@@ -198,7 +215,13 @@ impl Transport {
             permits: Semaphore::new(config.pool_max_connections),
             retry: config.retry,
             counters: Arc::new(Counters::default()),
+            pacer: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Installs `pacer` (once; later calls are ignored and return false).
+    pub fn set_pacer(&self, pacer: Arc<dyn Pacer>) -> bool {
+        self.pacer.set(pacer).is_ok()
     }
 
     pub fn base_url(&self) -> &str {
@@ -263,6 +286,9 @@ impl Transport {
         authorization: HeaderValue,
     ) -> std::result::Result<Answer, Failure> {
         let shown = shown_url(url);
+        if let Some(pacer) = self.pacer.get() {
+            pacer.pace().await;
+        }
         let _permit = self.permits.acquire().await.map_err(|_| Failure {
             error: self.transport_error(
                 TransportKind::Request,

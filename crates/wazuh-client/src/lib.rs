@@ -48,7 +48,7 @@ pub mod validate;
 pub use config::{IndexerConfig, ManagerConfig};
 pub use envelope::{FailedItem, ItemsPage, Outcome};
 pub use error::{ApiError, Error, Result, Service, TransportKind};
-pub use http::ClientStats;
+pub use http::{ClientStats, Pacer};
 pub use indexer::IndexerClient;
 pub use manager::ManagerClient;
 pub use models::{

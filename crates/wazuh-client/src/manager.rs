@@ -48,6 +48,12 @@ impl ManagerClient {
         })
     }
 
+    /// Paces every request this client sends (see [`crate::Pacer`]); returns false if a pacer
+    /// was already installed.
+    pub fn set_pacer(&self, pacer: std::sync::Arc<dyn crate::Pacer>) -> bool {
+        self.transport.set_pacer(pacer)
+    }
+
     /// The base URL, without a trailing `/`.
     pub fn base_url(&self) -> &str {
         self.transport.base_url()

@@ -29,6 +29,16 @@ pub enum AppError {
     Audit(#[from] AuditError),
 }
 
+/// Paces requests to the manager with the limiter's outbound rate
+/// (`limits.upstream_per_minute`), so the server never pushes Wazuh past its own API limit.
+struct UpstreamPacer(RateLimiter);
+
+impl wazuh_client::Pacer for UpstreamPacer {
+    fn pace(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        Box::pin(self.0.pace())
+    }
+}
+
 /// Everything `serve`, `check`, `tools` and `call` need.
 #[derive(Clone)]
 pub struct App {
@@ -101,6 +111,7 @@ impl App {
             }),
         ));
         let limiter = RateLimiter::new(&config.limits, metrics.clone())?;
+        manager.set_pacer(Arc::new(UpstreamPacer(limiter.clone())));
         let security = Security::new(authenticator, audit, limiter, metrics);
         Ok(App {
             ctx: Arc::new(Context {

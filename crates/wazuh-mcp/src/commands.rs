@@ -207,6 +207,8 @@ fn sim_config(sim: &wazuh_sim::RunningSim) -> Config {
     config.limits.global_burst = 200;
     config.limits.per_principal_per_second = 100.0;
     config.limits.per_principal_burst = 100;
+    // The simulator has no API rate limit of its own here, so no outbound pacing either.
+    config.limits.upstream_per_minute = 0.0;
     config
 }
 

@@ -269,3 +269,37 @@ async fn the_audit_log_records_calls_without_secrets() {
     );
     assert!(!text.contains("wrong-key-for-the-audit"), "{text}");
 }
+
+#[tokio::test]
+async fn requests_to_wazuh_are_paced() {
+    let mut config = config(shared_manager_url());
+    config.limits.upstream_per_minute = 120.0;
+    config.limits.upstream_burst = 1;
+    let app = App::new(&config).unwrap();
+    let client = connect(&app).await;
+    let started = std::time::Instant::now();
+    for _ in 0..3 {
+        let result = call(&client, "get_rule_files", json!({"limit": 1}))
+            .await
+            .unwrap();
+        assert_ne!(result.is_error, Some(true));
+    }
+    let _ = client.cancel().await;
+    let requests = app.ctx.manager.stats().requests;
+    assert!(requests >= 3, "{requests}");
+    // 2 requests per second after a burst of 1: the requests beyond the first waited.
+    let floor = Duration::from_millis(500 * (requests - 1) - 250);
+    assert!(
+        started.elapsed() >= floor,
+        "{:?} < {floor:?}",
+        started.elapsed()
+    );
+    let metrics = app.ctx.security.metrics.encode();
+    assert!(
+        metrics.lines().any(
+            |l| l.starts_with("wazuh_mcp_rate_limited_total{scope=\"upstream\"}")
+                && !l.ends_with(" 0")
+        ),
+        "{metrics}"
+    );
+}
