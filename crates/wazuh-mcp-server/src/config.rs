@@ -52,6 +52,37 @@ pub struct WazuhSettings {
     pub timeout: u64,
     /// Attempts per request, including the first.
     pub max_retries: u32,
+    /// Wazuh identities callers can be mapped to (the `wazuh_identity` of an API key, or the
+    /// identity claim of a token), so Wazuh's own RBAC decides what each caller sees. Each has
+    /// its own credentials, or a `run_as` authorization context used with this section's user
+    /// (which needs `allow_run_as` in Wazuh). Tokens are cached per identity, never shared.
+    pub identities: BTreeMap<String, WazuhIdentity>,
+}
+
+/// One Wazuh identity: either its own `username` + `password`, or a `run_as` context.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WazuhIdentity {
+    /// A Wazuh API user of its own.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// That user's password.
+    #[serde(default)]
+    pub password: Option<SecretString>,
+    /// An authorization context (an object, e.g. `{"team": "linux"}`) sent to
+    /// `POST /security/user/authenticate/run_as`; Wazuh's security rules map it to roles.
+    #[serde(default)]
+    pub run_as: Option<serde_json::Value>,
+}
+
+impl std::fmt::Debug for WazuhIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WazuhIdentity")
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "[redacted]"))
+            .field("run_as", &self.run_as)
+            .finish()
+    }
 }
 
 impl Default for WazuhSettings {
@@ -64,6 +95,7 @@ impl Default for WazuhSettings {
             ca_file: None,
             timeout: 30,
             max_retries: 3,
+            identities: BTreeMap::new(),
         }
     }
 }
@@ -361,6 +393,19 @@ impl Config {
                 message: "must be at least 1 (one attempt)".into(),
             });
         }
+        for (name, identity) in &self.wazuh.identities {
+            validate_identity(name, identity)?;
+        }
+        for key in &self.auth.api_keys {
+            if let Some(identity) = &key.wazuh_identity
+                && !self.wazuh.identities.contains_key(identity)
+            {
+                return Err(ConfigError::Invalid {
+                    key: format!("auth.api_keys.{}.wazuh_identity", key.name),
+                    message: format!("`{identity}` is not defined under wazuh.identities"),
+                });
+            }
+        }
         if let Some(url) = &self.indexer.url {
             if !(url.starts_with("https://") || url.starts_with("http://")) {
                 return Err(ConfigError::Invalid {
@@ -375,6 +420,34 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+fn validate_identity(name: &str, identity: &WazuhIdentity) -> Result<(), ConfigError> {
+    let key = format!("wazuh.identities.{name}");
+    let invalid = |message: &str| ConfigError::Invalid {
+        key: key.clone(),
+        message: message.into(),
+    };
+    if name.trim().is_empty() {
+        return Err(invalid("an identity needs a name"));
+    }
+    let has_password = identity
+        .password
+        .as_ref()
+        .is_some_and(|p| !p.expose_secret().is_empty());
+    match (&identity.username, has_password, &identity.run_as) {
+        (Some(user), true, None) if !user.trim().is_empty() => Ok(()),
+        (None, false, Some(serde_json::Value::Object(context))) if !context.is_empty() => Ok(()),
+        (None, false, Some(_)) => Err(invalid(
+            "run_as must be a non-empty object (the authorization context), e.g. {team: linux}",
+        )),
+        (_, _, Some(_)) => Err(invalid(
+            "give either run_as or username + password, not both",
+        )),
+        _ => Err(invalid(
+            "give username and password (a Wazuh user of its own) or run_as (an authorization context)",
+        )),
     }
 }
 
@@ -519,6 +592,54 @@ mod tests {
             std::env::temp_dir().join(format!("wazuh-mcp-config-{tag}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         dir
+    }
+
+    #[test]
+    fn identities_need_credentials_or_a_context() {
+        let dir = tempdir("identities");
+        let load = |yaml: &str| {
+            let file = write(&dir, "config.yaml", yaml);
+            Config::load(&Sources {
+                file: Some(file),
+                ..Sources::default()
+            })
+        };
+        let base = "wazuh:\n  password: pw\n  identities:\n";
+        let config = load(&format!(
+            "{base}    soc-linux:\n      run_as: {{team: linux}}\n    tier2:\n      username: t2\n      password: s3cret\n"
+        ))
+        .unwrap();
+        assert_eq!(config.wazuh.identities.len(), 2);
+        assert_eq!(
+            config.wazuh.identities["soc-linux"].run_as,
+            Some(serde_json::json!({"team": "linux"}))
+        );
+        let debug = format!("{:?}", config.wazuh.identities["tier2"]);
+        assert!(!debug.contains("s3cret"), "{debug}");
+
+        for (yaml, expected) in [
+            ("    x:\n      username: u\n", "give username and password"),
+            ("    x:\n      run_as: linux\n", "non-empty object"),
+            ("    x:\n      run_as: {}\n", "non-empty object"),
+            (
+                "    x:\n      username: u\n      password: p\n      run_as: {a: b}\n",
+                "not both",
+            ),
+            ("    x:\n      token: abc\n", "unknown field"),
+        ] {
+            let error = load(&format!("{base}{yaml}")).unwrap_err().to_string();
+            assert!(error.contains(expected), "{yaml}: {error}");
+        }
+
+        let error = load(
+            "wazuh:\n  password: pw\nauth:\n  api_keys:\n    - name: bot\n      hash: sha256:0000000000000000000000000000000000000000000000000000000000000000\n      wazuh_identity: nobody\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("auth.api_keys.bot.wazuh_identity") && error.contains("nobody"),
+            "{error}"
+        );
     }
 
     #[test]
