@@ -29,9 +29,11 @@ SKIPPED_FILES = {
     "test_cluster_endpoints.tavern.yaml": "cluster endpoints: the simulator is a standalone manager "
     "(cluster disabled), upstream's environment is a 3-node cluster",
     "test_rbac_black_agent_endpoints.tavern.yaml": "expects the RBAC black-list policies upstream "
-    "installs for its test user; the simulator has only an administrator and a read-only user",
-    "test_security_POST_endpoints.tavern.yaml": "security administration (users, roles, policies, "
-    "rules, run_as) is not simulated",
+    "installs for its test user; the simulator seeds its own roles (administrator, readonly, "
+    "group-restricted readers) and checks their denials in crates/wazuh-sim/tests/integration/rbac.rs",
+    "test_security_POST_endpoints.tavern.yaml": "security administration (creating users, roles, "
+    "policies, rules) is not simulated; run_as login is, and is tested in "
+    "crates/wazuh-sim/tests/integration/rbac.rs",
 }
 
 # Operations not replayed although the simulator implements them, and why.

@@ -1,4 +1,11 @@
-//! The manager's JWT: one login for everyone, renewed before it expires and after a 401.
+//! The manager's JWT: one login per identity, renewed before it expires and after a 401.
+//!
+//! A [`crate::ManagerClient`] logs in as its configured user. A client made from it with
+//! [`crate::ManagerClient::with_identity`] logs in as another [`Identity`]: other credentials
+//! (`POST /security/user/authenticate`), or the configured user on behalf of an authorization
+//! context (`POST /security/user/authenticate/run_as`, which needs a user with `allow_run_as`;
+//! the token gets the roles whose security rules match the context). Each identity has its own
+//! token cache; tokens are never shared between identities.
 //!
 //! The token is cached with its expiry, read from the JWT's `exp` (the signature is not
 //! checked: the manager checks it, we only need the time; without a readable `exp` we assume
@@ -32,6 +39,77 @@ use crate::query::Query;
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(900);
 /// Longest lead for renewing a token before it expires.
 pub const MAX_RENEW_MARGIN: Duration = Duration::from_secs(60);
+
+/// Whom a [`crate::ManagerClient`] acts as in Wazuh, so that Wazuh's own RBAC applies to its
+/// requests.
+///
+/// `Debug` never shows the password.
+#[derive(Clone)]
+pub enum Identity {
+    /// Log in as another Wazuh user (`POST /security/user/authenticate`, HTTP Basic).
+    Credentials {
+        /// The Wazuh user.
+        username: String,
+        /// Its password.
+        password: SecretString,
+    },
+    /// Log in as the client's configured user on behalf of an authorization context
+    /// (`POST /security/user/authenticate/run_as` with the context as the JSON body). The user
+    /// needs `allow_run_as` (else 403, Wazuh code 6004); the token's roles are those whose
+    /// security rules match the context (none, if no rule matches).
+    RunAs {
+        /// The authorization context: a JSON object, e.g. `{"user": "ann", "groups": ["linux"]}`.
+        auth_context: Value,
+    },
+}
+
+impl Identity {
+    /// Another Wazuh user.
+    pub fn credentials(username: impl Into<String>, password: impl Into<String>) -> Identity {
+        Identity::Credentials {
+            username: username.into(),
+            password: SecretString::from(password.into()),
+        }
+    }
+
+    /// An authorization context for a run_as login; it must be a JSON object, as the API's
+    /// schema says.
+    pub fn run_as(auth_context: Value) -> Result<Identity> {
+        if !auth_context.is_object() {
+            return Err(Error::validation(
+                "auth_context",
+                auth_context.to_string(),
+                "the authorization context must be a JSON object, like {\"groups\": [\"linux\"]}",
+            ));
+        }
+        Ok(Identity::RunAs { auth_context })
+    }
+}
+
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Identity::Credentials { username, .. } => f
+                .debug_struct("Credentials")
+                .field("username", username)
+                .field("password", &"[redacted]")
+                .finish(),
+            Identity::RunAs { auth_context } => f
+                .debug_struct("RunAs")
+                .field("auth_context", auth_context)
+                .finish(),
+        }
+    }
+}
+
+/// How a token cache logs in.
+#[derive(Debug, Clone)]
+pub(crate) enum LoginMethod {
+    /// `POST /security/user/authenticate`.
+    Basic,
+    /// `POST /security/user/authenticate/run_as` with this context as the body.
+    RunAs(Value),
+}
 
 /// The claims we read from a Wazuh JWT.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -147,6 +225,7 @@ struct LoginState {
 pub(crate) struct TokenCache {
     username: String,
     password: SecretString,
+    method: LoginMethod,
     current: RwLock<Option<Arc<Token>>>,
     login: Mutex<LoginState>,
     /// Logins finished so far; read before queueing for the mutex.
@@ -160,16 +239,23 @@ impl std::fmt::Debug for TokenCache {
         f.debug_struct("TokenCache")
             .field("username", &self.username)
             .field("password", &"[redacted]")
+            .field("run_as", &matches!(self.method, LoginMethod::RunAs(_)))
             .field("generation", &self.generation.load(Ordering::Relaxed))
             .finish_non_exhaustive()
     }
 }
 
 impl TokenCache {
-    pub fn new(username: String, password: SecretString, counters: Arc<Counters>) -> TokenCache {
+    pub fn new(
+        username: String,
+        password: SecretString,
+        method: LoginMethod,
+        counters: Arc<Counters>,
+    ) -> TokenCache {
         TokenCache {
             username,
             password,
+            method,
             current: RwLock::new(None),
             login: Mutex::new(LoginState::default()),
             logins_done: AtomicU64::new(0),
@@ -288,11 +374,15 @@ impl TokenCache {
 
     async fn login_request(&self, transport: &Transport) -> Result<Arc<Token>> {
         let query = Query::new();
+        let (path, body) = match &self.method {
+            LoginMethod::Basic => ("/security/user/authenticate", None),
+            LoginMethod::RunAs(context) => ("/security/user/authenticate/run_as", Some(context)),
+        };
         let call = Call {
             method: Method::POST,
-            path: "/security/user/authenticate".into(),
+            path: path.into(),
             query: &query,
-            body: None,
+            body,
             idempotent: true,
             expect: Expect::Json,
         };
@@ -332,6 +422,7 @@ impl TokenCache {
             generation,
             lifetime_s = lifetime.as_secs(),
             user = %self.username,
+            run_as = matches!(self.method, LoginMethod::RunAs(_)),
             "logged in to the Wazuh manager"
         );
         self.store(token.clone());
@@ -407,6 +498,29 @@ mod tests {
         assert_eq!(
             token_lifetime(claims.as_ref(), now),
             Duration::from_secs(300)
+        );
+    }
+
+    #[test]
+    fn identities_hide_passwords() {
+        let identity = Identity::credentials("linux-analyst", "s3cret-pw");
+        let text = format!("{identity:?}");
+        assert!(
+            text.contains("linux-analyst") && !text.contains("s3cret-pw"),
+            "{text}"
+        );
+        let run_as = Identity::run_as(serde_json::json!({"groups": ["linux"]})).unwrap();
+        assert!(format!("{run_as:?}").contains("linux"));
+        let err = Identity::run_as(serde_json::json!(["linux"])).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Validation {
+                    field: "auth_context",
+                    ..
+                }
+            ),
+            "{err}"
         );
     }
 

@@ -7,7 +7,14 @@
 //! carries one exchange at a time, so at most 20 connections are ever open; with HTTP/2 (chosen
 //! by ALPN when the server offers it) the exchanges share one connection and the semaphore bounds
 //! the streams. Waits between retries hold no permit.
+//!
+//! A [`Transport`] is a cheap handle: clones share the pool, the semaphore, the pacer and the
+//! counters, which is how [`crate::ManagerClient::with_identity`] gives each identity its own
+//! tokens over one set of connections.
+//!
+//! Every attempt is also counted in the [`count_requests`] scope it runs in, if any.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
@@ -24,6 +31,58 @@ use crate::error::{ApiError, Error, Result, Service, TransportKind};
 use crate::query::Query;
 use crate::retry::{RetryPolicy, parse_retry_after};
 
+tokio::task_local! {
+    /// The innermost [`count_requests`] scope of the current task.
+    static REQUEST_SCOPE: Arc<RequestScope>;
+}
+
+/// One [`count_requests`] scope and the one it is nested in.
+#[derive(Debug)]
+struct RequestScope {
+    count: AtomicU64,
+    parent: Option<Arc<RequestScope>>,
+}
+
+/// Runs `f` and counts the HTTP attempts it makes to Wazuh: every request sent by a
+/// [`crate::ManagerClient`] (any identity) or [`crate::IndexerClient`] while `f` runs, logins
+/// and retries included, each attempt once. Returns `f`'s output and the count.
+///
+/// The count is exact under concurrency: it lives in a tokio task-local, so two futures counted
+/// at the same time (on one task with `join!`, or on two tasks) each count only their own
+/// attempts, whatever the clients they share. Scopes nest: an attempt counts in its scope and
+/// in every enclosing one. Work that `f` hands to another task (`tokio::spawn`) is not counted,
+/// and a login that another caller performs while `f` waits for it (single flight) counts for
+/// that caller, not for `f`.
+///
+/// ```no_run
+/// # async fn demo(client: &wazuh_client::ManagerClient) -> wazuh_client::Result<()> {
+/// let (agents, sent) = wazuh_client::count_requests(client.agents(&Default::default())).await;
+/// let agents = agents?;
+/// println!("{} agents in {sent} request(s)", agents.items.len());
+/// # Ok(())
+/// # }
+/// ```
+pub async fn count_requests<F: Future>(f: F) -> (F::Output, u64) {
+    let parent = REQUEST_SCOPE.try_with(Arc::clone).ok();
+    let scope = Arc::new(RequestScope {
+        count: AtomicU64::new(0),
+        parent,
+    });
+    let output = REQUEST_SCOPE.scope(scope.clone(), f).await;
+    (output, scope.count.load(Ordering::Acquire))
+}
+
+/// Counts one attempt in the current [`count_requests`] scopes (none: nothing to do).
+fn count_attempt() {
+    let _ = REQUEST_SCOPE.try_with(|scope| {
+        let mut current = Some(scope);
+        while let Some(s) = current {
+            s.count.fetch_add(1, Ordering::AcqRel);
+            current = s.parent.as_ref();
+        }
+    });
+}
+
 /// Counters of one client, for metrics and tests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ClientStats {
@@ -31,7 +90,9 @@ pub struct ClientStats {
     pub requests: u64,
     /// Retries after a transient failure.
     pub retries: u64,
-    /// Logins performed (`POST /security/user/authenticate`), successful or not.
+    /// Logins performed (`POST /security/user/authenticate`, or `.../run_as` for a run_as
+    /// identity), successful or not, by this client and every client made from it with
+    /// [`crate::ManagerClient::with_identity`].
     pub logins: u64,
     /// Logins that failed.
     pub login_failures: u64,
@@ -156,7 +217,6 @@ struct Failure {
     retry_after: Option<Duration>,
 }
 
-/// The pool, TLS setup and retry policy of one service.
 /// Paces requests to a server, e.g. to stay under Wazuh's own per-minute API limit: awaited
 /// before every attempt (retries and logins included).
 pub trait Pacer: Send + Sync {
@@ -164,22 +224,28 @@ pub trait Pacer: Send + Sync {
     fn pace(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>;
 }
 
+/// The pool, TLS setup and retry policy of one service; clones share all of it.
+#[derive(Clone)]
 pub(crate) struct Transport {
+    inner: Arc<Inner>,
+    pub counters: Arc<Counters>,
+}
+
+struct Inner {
     service: Service,
     base: String,
     http: reqwest::Client,
     permits: Semaphore,
     retry: RetryPolicy,
-    pub counters: Arc<Counters>,
     pacer: std::sync::OnceLock<Arc<dyn Pacer>>,
 }
 
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Transport")
-            .field("service", &self.service)
-            .field("base", &self.base)
-            .field("paced", &self.pacer.get().is_some())
+            .field("service", &self.inner.service)
+            .field("base", &self.inner.base)
+            .field("paced", &self.inner.pacer.get().is_some())
             .finish_non_exhaustive()
     }
 }
@@ -209,23 +275,25 @@ impl Transport {
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Transport {
-            service,
-            base,
-            http,
-            permits: Semaphore::new(config.pool_max_connections),
-            retry: config.retry,
+            inner: Arc::new(Inner {
+                service,
+                base,
+                http,
+                permits: Semaphore::new(config.pool_max_connections),
+                retry: config.retry,
+                pacer: std::sync::OnceLock::new(),
+            }),
             counters: Arc::new(Counters::default()),
-            pacer: std::sync::OnceLock::new(),
         })
     }
 
     /// Installs `pacer` (once; later calls are ignored and return false).
     pub fn set_pacer(&self, pacer: Arc<dyn Pacer>) -> bool {
-        self.pacer.set(pacer).is_ok()
+        self.inner.pacer.set(pacer).is_ok()
     }
 
     pub fn base_url(&self) -> &str {
-        &self.base
+        &self.inner.base
     }
 
     /// Sends `call`, renewing the token once on 401 and retrying transient failures.
@@ -253,22 +321,25 @@ impl Transport {
             {
                 reauthenticated = true;
                 Counters::bump(&self.counters.reauthentications);
-                tracing::debug!(service = %self.service, "token refused (401): logging in again");
+                tracing::debug!(service = %self.inner.service, "token refused (401): logging in again");
                 cache.refresh(self, Some(generation)).await?;
                 continue;
             }
             let may_repeat = failure.transient && (call.idempotent || failure.unsent);
-            if !may_repeat || retries >= self.retry.max_retries {
+            if !may_repeat || retries >= self.inner.retry.max_retries {
                 return Err(failure.error);
             }
             retries += 1;
             Counters::bump(&self.counters.retries);
             let wait = match failure.retry_after {
-                Some(_) => self.retry.after_rate_limit(retries, failure.retry_after),
-                None => self.retry.backoff(retries),
+                Some(_) => self
+                    .inner
+                    .retry
+                    .after_rate_limit(retries, failure.retry_after),
+                None => self.inner.retry.backoff(retries),
             };
             tracing::debug!(
-                service = %self.service,
+                service = %self.inner.service,
                 retry = retries,
                 wait_ms = wait.as_millis() as u64,
                 error = %failure.error,
@@ -286,10 +357,10 @@ impl Transport {
         authorization: HeaderValue,
     ) -> std::result::Result<Answer, Failure> {
         let shown = shown_url(url);
-        if let Some(pacer) = self.pacer.get() {
+        if let Some(pacer) = self.inner.pacer.get() {
             pacer.pace().await;
         }
-        let _permit = self.permits.acquire().await.map_err(|_| Failure {
+        let _permit = self.inner.permits.acquire().await.map_err(|_| Failure {
             error: self.transport_error(
                 TransportKind::Request,
                 &shown,
@@ -301,6 +372,7 @@ impl Transport {
             retry_after: None,
         })?;
         let mut request = self
+            .inner
             .http
             .request(call.method.clone(), url.clone())
             .header(AUTHORIZATION, authorization);
@@ -312,6 +384,7 @@ impl Transport {
             request = request.json(body);
         }
         Counters::bump(&self.counters.requests);
+        count_attempt();
         let response = request.send().await.map_err(|e| self.classify(e, &shown))?;
         let status = response.status();
         if response.version() == reqwest::Version::HTTP_2 {
@@ -329,7 +402,7 @@ impl Transport {
         drop(_permit);
 
         if !status.is_success() {
-            let error = Error::from_api(api_error(self.service, status, &body), retry_after);
+            let error = Error::from_api(api_error(self.inner.service, status, &body), retry_after);
             // 501 and 505 would answer the same again; other 5xx and 429 may not.
             let transient = status == StatusCode::TOO_MANY_REQUESTS
                 || (status.is_server_error()
@@ -354,7 +427,7 @@ impl Transport {
                     // A truncated or garbled body: worth another try for idempotent requests.
                     return Err(Failure {
                         error: Error::Decode {
-                            service: self.service,
+                            service: self.inner.service,
                             status: status.as_u16(),
                             url: shown,
                             message: format!(
@@ -378,7 +451,7 @@ impl Transport {
 
     /// `base + path + ?query`, parsed.
     fn url(&self, path: &str, query: &Query) -> Result<Url> {
-        let mut text = format!("{}{}", self.base, path);
+        let mut text = format!("{}{}", self.inner.base, path);
         let encoded = query.encode();
         if !encoded.is_empty() {
             text.push('?');
@@ -421,7 +494,7 @@ impl Transport {
         source: Option<crate::error::Source>,
     ) -> Error {
         Error::Transport {
-            service: self.service,
+            service: self.inner.service,
             kind,
             url: url.to_string(),
             message: message.to_string(),

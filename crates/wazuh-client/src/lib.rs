@@ -5,6 +5,11 @@
 //!   response, and a generic [`ManagerClient::get_items`].
 //! * [`indexer::IndexerClient`]: the indexer (OpenSearch, port 9200): `search`, `count`,
 //!   `cat_indices`.
+//! * [`ManagerClient::with_identity`]: the same manager client acting as another Wazuh
+//!   [`Identity`] (other credentials, or a run_as authorization context), so that Wazuh's own
+//!   RBAC applies; each identity has its own token, over the shared connections.
+//! * [`count_requests`]: the exact number of HTTP attempts (logins and retries included) a
+//!   future makes to the manager and the indexer, for per-call accounting.
 //!
 //! Both share one transport: reqwest over rustls with the `ring` provider, HTTP/2 when the
 //! server offers it, a pool of at most 20 connections (10 kept idle for 300 s), a 30 s timeout,
@@ -45,10 +50,11 @@ pub mod retry;
 mod tls;
 pub mod validate;
 
+pub use auth::{Identity, TokenClaims};
 pub use config::{IndexerConfig, ManagerConfig};
 pub use envelope::{FailedItem, ItemsPage, Outcome};
 pub use error::{ApiError, Error, Result, Service, TransportKind};
-pub use http::{ClientStats, Pacer};
+pub use http::{ClientStats, Pacer, count_requests};
 pub use indexer::IndexerClient;
 pub use manager::ManagerClient;
 pub use models::{

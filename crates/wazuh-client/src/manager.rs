@@ -1,12 +1,14 @@
 //! The Wazuh manager REST API client.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
+use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::auth::TokenCache;
+use crate::auth::{Identity, LoginMethod, TokenCache, TokenClaims};
 use crate::config::ManagerConfig;
 use crate::envelope::{ItemsPage, parse_data, parse_items};
 use crate::error::{Error, Result, Service};
@@ -23,11 +25,32 @@ use crate::validate;
 /// Cheap to share behind an `Arc`; all methods take `&self` and may run concurrently. It logs in
 /// on first use and keeps the token fresh (see [`crate::auth`]); reads are retried on transient
 /// failures, writes are not (see [`crate::retry`]).
+///
+/// [`ManagerClient::with_identity`] makes a client that acts as another Wazuh identity over the
+/// same connections.
 #[derive(Debug)]
 pub struct ManagerClient {
     transport: Transport,
     tokens: TokenCache,
+    /// The user tokens are issued to (the configured one, or an identity's).
     username: String,
+    /// The configured account, which run_as identities log in with.
+    account: Arc<Account>,
+}
+
+/// The configured user of a client, kept for run_as logins.
+struct Account {
+    username: String,
+    password: SecretString,
+}
+
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account")
+            .field("username", &self.username)
+            .field("password", &"[redacted]")
+            .finish()
+    }
 }
 
 impl ManagerClient {
@@ -39,13 +62,54 @@ impl ManagerClient {
         let tokens = TokenCache::new(
             config.username.clone(),
             config.password.clone(),
+            LoginMethod::Basic,
             transport.counters.clone(),
         );
         Ok(ManagerClient {
             transport,
             tokens,
-            username: config.username,
+            username: config.username.clone(),
+            account: Arc::new(Account {
+                username: config.username,
+                password: config.password,
+            }),
         })
+    }
+
+    /// A client that acts as `identity`, so that Wazuh applies that identity's RBAC to every
+    /// request it sends.
+    ///
+    /// It shares this client's connection pool, connection cap, pacer, retry policy and
+    /// counters ([`ManagerClient::stats`] counts for both), but has its own token cache: it logs
+    /// in on first use, renews its token and logs in again after a 401 exactly as this client
+    /// does (one login at a time), and never uses another identity's token. An
+    /// [`Identity::RunAs`] logs in with the configured user and password of the client it was
+    /// made from (whichever identity that client has), which needs `allow_run_as` in Wazuh.
+    ///
+    /// Nothing is sent until the first call; a refused login (401, or 403 code 6004 for
+    /// run_as) surfaces there as [`Error::Auth`] or [`Error::PermissionDenied`].
+    pub fn with_identity(&self, identity: Identity) -> ManagerClient {
+        let (username, password, method) = match identity {
+            Identity::Credentials { username, password } => {
+                (username, password, LoginMethod::Basic)
+            }
+            Identity::RunAs { auth_context } => (
+                self.account.username.clone(),
+                self.account.password.clone(),
+                LoginMethod::RunAs(auth_context),
+            ),
+        };
+        ManagerClient {
+            transport: self.transport.clone(),
+            tokens: TokenCache::new(
+                username.clone(),
+                password,
+                method,
+                self.transport.counters.clone(),
+            ),
+            username,
+            account: self.account.clone(),
+        }
     }
 
     /// Paces every request this client sends (see [`crate::Pacer`]); returns false if a pacer
@@ -68,6 +132,12 @@ impl ManagerClient {
     /// exposed).
     pub fn token_expires_in(&self) -> Option<Duration> {
         self.tokens.claims().map(|(_, left)| left)
+    }
+
+    /// The claims of the cached token, if there is one: the user (`sub`), the role ids Wazuh
+    /// gave it (`rbac_roles`) and whether it came from a run_as login.
+    pub fn token_claims(&self) -> Option<TokenClaims> {
+        self.tokens.claims().map(|(claims, _)| claims)
     }
 
     // ----- generic calls -------------------------------------------------------------------

@@ -45,8 +45,11 @@ pub struct ApiInfo {
 pub struct Session {
     /// The user the token was issued to (`sub`), or the configured user name.
     pub user: String,
-    /// Role ids of the user (`rbac_roles`).
+    /// Role ids of the token (`rbac_roles`): the user's, or those an authorization context
+    /// matched for a run_as login.
     pub rbac_roles: Vec<i64>,
+    /// Whether the token came from a run_as login (`run_as`).
+    pub run_as: bool,
     /// Seconds until the token expires.
     pub expires_in_secs: u64,
     /// The API's self-description.
@@ -63,6 +66,7 @@ impl Session {
         Session {
             user: claims.sub.clone().unwrap_or_else(|| username.to_string()),
             rbac_roles: claims.rbac_roles.clone(),
+            run_as: claims.run_as.unwrap_or(false),
             expires_in_secs,
             api,
         }

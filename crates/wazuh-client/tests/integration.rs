@@ -6,6 +6,7 @@
 mod api;
 mod auth;
 mod common;
+mod identity;
 mod indexer;
 mod retries;
 mod tls;

@@ -106,7 +106,10 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     let world = &sim.state().world;
     println!(
         "wazuh-sim {version} ready in {ms} ms: {agents} agents, {alerts} alerts, {rules} rules{content}
-  manager API:     {manager}   users: wazuh/wazuh (administrator), analyst/analyst (read-only)
+  manager API:     {manager}
+    users:         wazuh/wazuh, wazuh-wui/wazuh-wui (administrator, allow_run_as), analyst/analyst (read-only),
+                   linux-analyst/linux-analyst (read-only, agents of group linux)
+    run_as:        POST /security/user/authenticate/run_as with {{\"groups\": [\"linux\"|\"windows\"|\"analysts\"|\"admins\"]}}
   indexer:         {indexer}   user: admin/admin{ca_note}
   faults:          POST {manager}/__sim/faults  e.g. {{\"expire_tokens\":true}}
 Press Ctrl-C to stop.",

@@ -9,6 +9,8 @@ use serde_json::{Value, json};
 
 use super::envelope::{Failed, Msgs, Problem, affected, data, json_response};
 use crate::SimState;
+use crate::auth::rbac::{AgentRef, Permissions, agent_ref};
+use crate::auth::{AuthError, Principal};
 use crate::config::ApiVersion;
 use crate::query::{self, Dialect, ListOptions, ListParams};
 use crate::world::Syscollector;
@@ -16,6 +18,10 @@ use crate::world::Syscollector;
 /// One validated request.
 pub struct Ctx<'a> {
     pub state: &'a SimState,
+    /// Who the request acts as (`None` on the logins).
+    pub principal: Option<&'a Principal>,
+    /// What the principal may do.
+    pub permissions: Permissions,
     pub path: BTreeMap<String, String>,
     pub query: BTreeMap<String, String>,
     pub headers: &'a axum::http::HeaderMap,
@@ -66,15 +72,108 @@ impl Ctx<'_> {
     fn now(&self) -> DateTime<Utc> {
         self.state.world.config.now
     }
+
+    /// How RBAC sees the agent `id` (groups `None` when it does not exist).
+    fn agent_ref<'s>(&'s self, id: &'s str) -> AgentRef<'s> {
+        AgentRef {
+            id,
+            groups: self
+                .state
+                .world
+                .agent(id)
+                .map(|a| a.get("group").unwrap_or(&Value::Null)),
+        }
+    }
+
+    /// 403 unless `action` is allowed on the agent of the path (`agent:id:{agent_id}`).
+    fn check_agent(&self, action: &str) -> Result<(), Problem> {
+        if self
+            .permissions
+            .allows_agent(action, self.agent_ref(self.agent_id()))
+        {
+            Ok(())
+        } else {
+            Err(Problem::permission_denied("agent:id"))
+        }
+    }
+
+    /// The agents on which `action` is allowed, in fleet order.
+    fn visible_agents(&self, action: &str) -> Vec<&Value> {
+        let agents = self.state.world.agents();
+        if self.permissions.allows_every_agent(action) {
+            return agents.iter().collect();
+        }
+        agents
+            .iter()
+            .filter(|a| self.permissions.allows_agent(action, agent_ref(a)))
+            .collect()
+    }
+
+    /// Splits an `agents_list` into the ids `action` is allowed on and the others; 403 when
+    /// none is allowed (the framework's `expose_resources` with `add_denied`).
+    fn split_agents<'s>(
+        &'s self,
+        action: &str,
+        list: &'s str,
+    ) -> Result<(Vec<&'s str>, Vec<&'s str>), Problem> {
+        let (allowed, denied): (Vec<&str>, Vec<&str>) = list
+            .split(',')
+            .partition(|id| self.permissions.allows_agent(action, self.agent_ref(id)));
+        if allowed.is_empty() && !denied.is_empty() {
+            return Err(Problem::permission_denied("agent:id"));
+        }
+        Ok((allowed, denied))
+    }
+}
+
+/// The action an operation that is not about agents needs on some resource (the framework
+/// answers 403 `Resource type: *:*` without it).
+fn static_action(key: &str) -> Option<&'static str> {
+    let path = key.split_once(' ').map_or(key, |(_, path)| path);
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    Some(match (first, path) {
+        ("rules", _) => "rules:read",
+        ("decoders", _) => "decoders:read",
+        ("mitre", _) => "mitre:read",
+        ("manager", _) => "manager:read",
+        ("cluster", _) => "cluster:read",
+        ("logtest", _) => "logtest:run",
+        (_, "/security/user/revoke") => "security:revoke",
+        _ => return None,
+    })
+}
+
+/// Words the failed items with code 4000 as the framework does (`Permission denied: Resource
+/// type: <resource>`).
+fn denied_messages(mut body: Value, resource: &str) -> Value {
+    if let Some(items) = body
+        .pointer_mut("/data/failed_items")
+        .and_then(Value::as_array_mut)
+    {
+        for item in items {
+            if item.pointer("/error/code").and_then(Value::as_u64) == Some(4000) {
+                item["error"]["message"] =
+                    json!(format!("Permission denied: Resource type: {resource}"));
+            }
+        }
+    }
+    body
 }
 
 /// Dispatches a validated request to its operation.
 pub fn dispatch(key: &str, ctx: &Ctx<'_>) -> Response {
+    if ctx.principal.is_some()
+        && let Some(action) = static_action(key)
+        && !ctx.permissions.allows_action(action)
+    {
+        return Problem::permission_denied("*:*").into_response();
+    }
     let result = match key {
         "GET /" => Ok(api_info(ctx)),
         "GET /security/user/authenticate" | "POST /security/user/authenticate" => {
             return login(ctx);
         }
+        "POST /security/user/authenticate/run_as" => return run_as_login(ctx),
         "PUT /security/user/revoke" => {
             ctx.state.authority.revoke_all();
             Ok(json!({"message": "Tokens were successfully revoked", "error": 0}))
@@ -82,7 +181,7 @@ pub fn dispatch(key: &str, ctx: &Ctx<'_>) -> Response {
         "GET /agents" => agents(ctx),
         "GET /agents/summary/status" => Ok(summary_status(ctx)),
         "GET /agents/summary/os" => summary_os(ctx),
-        "PUT /agents/{agent_id}/restart" => Ok(restart_agent(ctx)),
+        "PUT /agents/{agent_id}/restart" => restart_agent(ctx),
         "PUT /active-response" => active_response(ctx),
         "GET /syscollector/{agent_id}/os" => syscollector(ctx, Syscollector::Os),
         "GET /syscollector/{agent_id}/hardware" => syscollector(ctx, Syscollector::Hardware),
@@ -100,13 +199,22 @@ pub fn dispatch(key: &str, ctx: &Ctx<'_>) -> Response {
         "GET /decoders" => decoders(ctx),
         "GET /decoders/files" => content_files(ctx, false),
         "GET /decoders/files/{filename}" => return content_file(ctx, false),
-        "GET /sca/{agent_id}" => per_agent(ctx, SCA, |w, id| w.sca(id), &[], &DB),
+        "GET /sca/{agent_id}" => per_agent(ctx, "sca:read", SCA, |w, id| w.sca(id), &[], &DB),
         "GET /sca/{agent_id}/checks/{policy_id}" => sca_checks(ctx),
-        "GET /syscheck/{agent_id}" => per_agent(ctx, SYSCHECK, |w, id| w.syscheck(id), &[], &DB),
-        "GET /rootcheck/{agent_id}" => per_agent(ctx, ROOTCHECK, |w, id| w.rootcheck(id), &[], &DB),
-        "GET /vulnerability/{agent_id}" => {
-            per_agent(ctx, VULNERABILITY, |w, id| w.vulnerabilities(id), &[], &DB)
+        "GET /syscheck/{agent_id}" => {
+            per_agent(ctx, "syscheck:read", SYSCHECK, |w, id| w.syscheck(id), &[], &DB)
         }
+        "GET /rootcheck/{agent_id}" => {
+            per_agent(ctx, "rootcheck:read", ROOTCHECK, |w, id| w.rootcheck(id), &[], &DB)
+        }
+        "GET /vulnerability/{agent_id}" => per_agent(
+            ctx,
+            "vulnerability:read",
+            VULNERABILITY,
+            |w, id| w.vulnerabilities(id),
+            &[],
+            &DB,
+        ),
         "GET /manager/info" => Ok(manager_info(ctx)),
         "GET /manager/status" => Ok(manager_status(ctx)),
         "GET /manager/configuration" => Ok(manager_configuration(ctx)),
@@ -126,7 +234,7 @@ pub fn dispatch(key: &str, ctx: &Ctx<'_>) -> Response {
         "GET /mitre/groups" => mitre(ctx, "groups", "MITRE groups information was returned"),
         "GET /groups" => list(
             ctx,
-            ctx.state.world.groups(),
+            visible_groups(ctx),
             Msgs {
                 all: "All selected groups information was returned",
                 some: "Some groups information was not returned",
@@ -254,6 +362,55 @@ fn login(ctx: &Ctx<'_>) -> Response {
         Ok(token) => token,
         Err(e) => return Problem::unauthorized(e.detail()).into_response(),
     };
+    token_response(ctx, token)
+}
+
+/// `POST /security/user/authenticate/run_as`: Basic auth of a user with `allow_run_as`, the
+/// authorization context as the JSON body; the token's roles are those the context's security
+/// rules match (`security_controller.run_as_login`).
+fn run_as_login(ctx: &Ctx<'_>) -> Response {
+    let header = ctx
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok());
+    let user = match ctx.state.authority.check_basic(header) {
+        Ok(user) => user,
+        Err(e) => return Problem::unauthorized(e.detail()).into_response(),
+    };
+    let context: Value = match serde_json::from_slice(ctx.body) {
+        Ok(context @ Value::Object(_)) => context,
+        Ok(other) => {
+            return Problem::bad_request(format!("{other} is not of type 'object'"))
+                .into_response();
+        }
+        Err(_) => return Problem::bad_request("Request body is not valid JSON").into_response(),
+    };
+    let token = match ctx.state.authority.issue_run_as(user, &context) {
+        Ok(token) => token,
+        Err(AuthError::RunAsNotAllowed) => {
+            let docs = match ctx.state.config.api_version {
+                ApiVersion::V4_7_5 => "4.7",
+                ApiVersion::V4_14_7 => "4.14",
+                ApiVersion::V5_0_0 => "5.0",
+            };
+            return Problem::wazuh(
+                StatusCode::FORBIDDEN,
+                "Permission Denied",
+                6004,
+                AuthError::RunAsNotAllowed.detail(),
+                Some(format!(
+                    "You can enable it using the following endpoint: https://documentation.wazuh.com/{docs}/user-manual/api/reference.html#operation/api.controllers.security_controller.edit_run_as"
+                )),
+            )
+            .into_response();
+        }
+        Err(e) => return Problem::unauthorized(e.detail()).into_response(),
+    };
+    token_response(ctx, token)
+}
+
+/// The login answer: the token as text (`raw=true`) or `{"data": {"token"}, "error": 0}`.
+fn token_response(ctx: &Ctx<'_>, token: String) -> Response {
     if ctx.flag("raw") {
         let mut response = (StatusCode::OK, token).into_response();
         response.headers_mut().insert(
@@ -276,16 +433,24 @@ fn agents(ctx: &Ctx<'_>) -> Reply {
     let mut failed = Failed::default();
     let mut items: Vec<Value> = match ctx.param("agents_list") {
         Some(list) => {
+            let (allowed, denied) = ctx.split_agents("agent:read", list)?;
             let mut items = Vec::new();
-            for id in list.split(',') {
+            for id in allowed {
                 match world.agent(id) {
                     Some(agent) => items.push(agent.clone()),
                     None => failed.add(1701, id),
                 }
             }
+            for id in denied {
+                failed.add(4000, id);
+            }
             items
         }
-        None => world.agents().to_vec(),
+        None => ctx
+            .visible_agents("agent:read")
+            .into_iter()
+            .cloned()
+            .collect(),
     };
     if let Some(timeframe) = ctx.param("older_than") {
         let cutoff = ctx.now() - parse_timeframe(timeframe);
@@ -297,7 +462,7 @@ fn agents(ctx: &Ctx<'_>) -> Reply {
                     .is_some_and(|t| t < cutoff)
         });
     }
-    list_with(
+    let body = list_with(
         ctx,
         items,
         AGENTS,
@@ -320,7 +485,8 @@ fn agents(ctx: &Ctx<'_>) -> Reply {
             fields: Some(AGENT_FIELDS),
             ..ListOptions::agents()
         },
-    )
+    )?;
+    Ok(denied_messages(body, "agent:id"))
 }
 
 /// Parses a Wazuh timeframe (`30m`, `1d`, `3600`: seconds by default).
@@ -348,7 +514,7 @@ fn parse_time(s: &str) -> Option<DateTime<Utc>> {
 }
 
 fn summary_status(ctx: &Ctx<'_>) -> Value {
-    let agents = ctx.state.world.agents();
+    let agents = ctx.visible_agents("agent:read");
     let count = |status: &str| agents.iter().filter(|a| a["status"] == status).count();
     let synced = agents
         .iter()
@@ -372,7 +538,7 @@ fn summary_status(ctx: &Ctx<'_>) -> Value {
 
 fn summary_os(ctx: &Ctx<'_>) -> Reply {
     let mut platforms: Vec<Value> = Vec::new();
-    for agent in ctx.state.world.agents() {
+    for agent in ctx.visible_agents("agent:read") {
         if let Some(p) = lookup(agent, "os.platform")
             && !platforms.contains(p)
         {
@@ -402,7 +568,8 @@ fn summary_os(ctx: &Ctx<'_>) -> Reply {
     ))
 }
 
-fn restart_agent(ctx: &Ctx<'_>) -> Value {
+fn restart_agent(ctx: &Ctx<'_>) -> Reply {
+    ctx.check_agent("agent:restart")?;
     let msgs = Msgs {
         all: "All selected agents were restarted",
         some: "Some agents were not restarted",
@@ -418,7 +585,7 @@ fn restart_agent(ctx: &Ctx<'_>) -> Value {
         Some(_) => items.push(json!(id)),
     }
     let total = items.len();
-    affected(items, total, &failed, msgs)
+    Ok(affected(items, total, &failed, msgs))
 }
 
 fn active_response(ctx: &Ctx<'_>) -> Reply {
@@ -429,17 +596,24 @@ fn active_response(ctx: &Ctx<'_>) -> Reply {
         _ => return Err(Problem::bad_request("'command' is a required property")),
     }
     let world = &ctx.state.world;
+    let action = "active-response:command";
+    let mut failed = Failed::default();
     let ids: Vec<String> = match ctx.param("agents_list") {
-        Some(list) => list.split(',').map(str::to_string).collect(),
-        None => world
-            .agents()
-            .iter()
+        Some(list) => {
+            let (allowed, denied) = ctx.split_agents(action, list)?;
+            for id in denied {
+                failed.add(4000, id);
+            }
+            allowed.into_iter().map(str::to_string).collect()
+        }
+        None => ctx
+            .visible_agents(action)
+            .into_iter()
             .filter_map(|a| a["id"].as_str())
             .filter(|id| *id != "000")
             .map(str::to_string)
             .collect(),
     };
-    let mut failed = Failed::default();
     let mut items = Vec::new();
     for id in ids {
         match world.agent(&id) {
@@ -449,15 +623,18 @@ fn active_response(ctx: &Ctx<'_>) -> Reply {
         }
     }
     let total = items.len();
-    Ok(affected(
-        items,
-        total,
-        &failed,
-        Msgs {
-            all: "AR command was sent to all agents",
-            some: "AR command was not sent to some agents",
-            none: "AR command was not sent to any agent",
-        },
+    Ok(denied_messages(
+        affected(
+            items,
+            total,
+            &failed,
+            Msgs {
+                all: "AR command was sent to all agents",
+                some: "AR command was not sent to some agents",
+                none: "AR command was not sent to any agent",
+            },
+        ),
+        "agent:id",
     ))
 }
 
@@ -555,6 +732,7 @@ fn syscollector(ctx: &Ctx<'_>, kind: Syscollector) -> Reply {
     };
     per_agent(
         ctx,
+        "syscollector:read",
         SYSCOLLECTOR,
         |w, id| w.syscollector(id, kind),
         filters,
@@ -567,11 +745,13 @@ fn syscollector(ctx: &Ctx<'_>, kind: Syscollector) -> Reply {
 
 fn per_agent(
     ctx: &Ctx<'_>,
+    action: &str,
     msgs: Msgs,
     items: impl Fn(&crate::world::World, &str) -> Option<Vec<Value>>,
     filters: &[(&str, &str)],
     opts: &ListOptions<'_>,
 ) -> Reply {
+    ctx.check_agent(action)?;
     let id = ctx.agent_id();
     never_connected(ctx, id)?;
     match items(&ctx.state.world, id) {
@@ -629,6 +809,7 @@ const AGENT_FIELDS: &[&str] = &[
 ];
 
 fn sca_checks(ctx: &Ctx<'_>) -> Reply {
+    ctx.check_agent("sca:read")?;
     let id = ctx.agent_id();
     let policy = ctx.path.get("policy_id").map(String::as_str).unwrap_or("");
     let msgs = Msgs {
@@ -665,6 +846,17 @@ fn sca_checks(ctx: &Ctx<'_>) -> Reply {
         ],
         &DB,
     )
+}
+
+/// `GET /groups` items the token may read (`group:read` on `group:id:<name>`).
+fn visible_groups(ctx: &Ctx<'_>) -> Vec<Value> {
+    let mut groups = ctx.state.world.groups();
+    groups.retain(|g| {
+        g["name"]
+            .as_str()
+            .is_some_and(|name| ctx.permissions.allows_group("group:read", name))
+    });
+    groups
 }
 
 fn rules(ctx: &Ctx<'_>) -> Reply {

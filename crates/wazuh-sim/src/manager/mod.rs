@@ -1,8 +1,22 @@
 //! The manager REST API (port 55000).
 //!
 //! Every request goes through the same steps as on a real manager: the per-minute rate limit,
-//! routing against the spec of the simulated version (404/405), authentication (Basic on login,
-//! a Bearer JWT everywhere else), RBAC, strict parameter validation (400), then the operation.
+//! routing against the spec of the simulated version (404/405), authentication (Basic on the two
+//! logins, a Bearer JWT everywhere else), RBAC, strict parameter validation (400), then the
+//! operation.
+//!
+//! RBAC acts with the roles of the token (see [`crate::auth`]). A token without the
+//! `administrator` role may only `GET` (403, code 4000, `Resource type: *:*`, as before). Agent
+//! listings (`GET /agents`, `/agents/summary/status`, `/agents/summary/os`) show only the agents
+//! the token may read, and their totals count only those; `agents_list` ids it may not read are
+//! failed items with code 4000, or a 403 when none is readable. Agent-scoped operations
+//! (`/syscollector/{agent_id}/*`, `/sca/{agent_id}`, `/sca/{agent_id}/checks/{policy_id}`,
+//! `/syscheck/{agent_id}`, `/rootcheck/{agent_id}`, `/vulnerability/{agent_id}`,
+//! `PUT /agents/{agent_id}/restart`) on an agent it may not use answer 403, code 4000,
+//! `Permission denied: Resource type: agent:id`, as the framework's `expose_resources` does
+//! (upstream tavern test `test_rbac_black_agent_endpoints.tavern.yaml`). `GET /groups` lists
+//! only the groups the token may read. Other operations need their action on some resource
+//! (`rules:read`, `manager:read`, ...) or answer 403 `Resource type: *:*`.
 
 mod envelope;
 mod handlers;
@@ -118,19 +132,26 @@ fn process(
         Route::NotFound => return Problem::not_found().into_response(),
     };
     let key = op.key();
-    let is_login = op.path == "/security/user/authenticate" && op.method != "DELETE";
+    let is_login = matches!(
+        (op.method, op.path),
+        ("GET" | "POST", "/security/user/authenticate")
+            | ("POST", "/security/user/authenticate/run_as")
+    );
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok());
-    if !is_login {
-        let user = match state.authority.check_bearer(authorization) {
-            Ok(user) => user,
+    let principal = if is_login {
+        None
+    } else {
+        let principal = match state.authority.check_bearer(authorization) {
+            Ok(principal) => principal,
             Err(e) => return Problem::unauthorized(e.detail()).into_response(),
         };
-        if user.read_only() && op.method != "GET" {
+        if principal.read_only() && op.method != "GET" {
             return Problem::permission_denied("*:*").into_response();
         }
-    }
+        Some(principal)
+    };
     let query: BTreeMap<String, String> = uri
         .query()
         .map(|q| {
@@ -145,8 +166,14 @@ fn process(
     if let Err(detail) = validate::validate(op, &query, &path_params) {
         return Problem::bad_request(detail).into_response();
     }
+    let permissions = principal
+        .as_ref()
+        .map(|p| state.authority.permissions(p))
+        .unwrap_or_default();
     let ctx = handlers::Ctx {
         state,
+        principal: principal.as_ref(),
+        permissions,
         path: path_params,
         query,
         headers,

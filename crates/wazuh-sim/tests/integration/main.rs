@@ -1,5 +1,5 @@
-//! The simulator over real sockets: authentication, validation, faults, TLS, versions and the
-//! indexer, exercised with an ordinary HTTP client.
+//! The simulator over real sockets: authentication, RBAC, validation, faults, TLS, versions and
+//! the indexer, exercised with an ordinary HTTP client.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -9,5 +9,6 @@ mod auth;
 mod faults;
 mod indexer;
 mod manager;
+mod rbac;
 mod tls;
 mod versions;
