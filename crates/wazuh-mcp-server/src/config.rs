@@ -7,7 +7,12 @@
 //! `WAZUH_PROD_USERNAME`, `WAZUH_PROD_PASSWORD`, `WAZUH_PROD_SSL_VERIFY`, `WAZUH_PROD_TIMEOUT`
 //! (or `WAZUH_TIMEOUT`), `MCP_SERVER_HOST`, `MCP_SERVER_PORT`, `LOG_LEVEL`, `WAZUH_READ_ONLY`,
 //! `WAZUH_DISABLED_TOOLS` (comma-separated, added to the file's list), `SSL_CERT_FILE`, and the
-//! `WAZUH_INDEXER_URL` / `_USERNAME` / `_PASSWORD` / `_SSL_VERIFY` family.
+//! `WAZUH_INDEXER_URL` / `_USERNAME` / `_PASSWORD` / `_SSL_VERIFY` family, and for the HTTP
+//! server `MCP_SERVER_MAX_BODY_BYTES`, `MCP_SERVER_MAX_JSON_DEPTH` and `MCP_SERVER_TLS_CERT` /
+//! `_KEY` / `_CLIENT_CA` / `_CLIENT_AUTH`.
+//!
+//! A configuration or `.env` file that holds a secret and that its group or other users can read
+//! is reported in [`Config::warnings`] (with the `chmod 600` that fixes it).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -135,6 +140,109 @@ pub enum Transport {
     Http,
 }
 
+/// Default of `server.max_body_bytes`: 1 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Default of `server.max_json_depth`.
+pub const DEFAULT_MAX_JSON_DEPTH: usize = 64;
+/// Largest `server.max_json_depth`: the JSON parser behind the MCP routes stops at 128 levels.
+pub const MAX_JSON_DEPTH_LIMIT: usize = 128;
+
+/// Whether a TLS client must present a certificate signed by `server.tls.client_ca_file`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClientAuth {
+    /// The handshake fails without a valid client certificate (mutual TLS).
+    Required,
+    /// A client may connect without a certificate; one it presents must be valid.
+    Optional,
+}
+
+impl std::str::FromStr for ClientAuth {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<ClientAuth, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "required" => Ok(ClientAuth::Required),
+            "optional" => Ok(ClientAuth::Optional),
+            _ => Err(format!("`{s}` is neither `required` nor `optional`")),
+        }
+    }
+}
+
+/// `server.tls`: HTTPS on the server's own port (HTTP transport only). Off while no file is set.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsSettings {
+    /// PEM certificate chain, the server's certificate first. Env: `MCP_SERVER_TLS_CERT`.
+    pub cert_file: Option<PathBuf>,
+    /// PEM private key of that certificate (PKCS#8, PKCS#1 or SEC1). Env: `MCP_SERVER_TLS_KEY`.
+    pub key_file: Option<PathBuf>,
+    /// PEM bundle of the CAs that sign client certificates; enables mutual TLS.
+    /// Env: `MCP_SERVER_TLS_CLIENT_CA`.
+    pub client_ca_file: Option<PathBuf>,
+    /// `required` (the default with a client CA) or `optional`. Env: `MCP_SERVER_TLS_CLIENT_AUTH`.
+    pub client_auth: Option<ClientAuth>,
+}
+
+impl TlsSettings {
+    /// Whether the HTTP transport serves HTTPS.
+    pub fn enabled(&self) -> bool {
+        self.cert_file.is_some() || self.key_file.is_some()
+    }
+
+    /// Whether client certificates are checked, and how: `None` without a client CA.
+    pub fn client_auth(&self) -> Option<ClientAuth> {
+        self.client_ca_file
+            .as_ref()
+            .map(|_| self.client_auth.unwrap_or(ClientAuth::Required))
+    }
+
+    /// Whether every connection must present a certificate signed by the client CA.
+    pub fn requires_client_certificates(&self) -> bool {
+        self.enabled() && self.client_auth() == Some(ClientAuth::Required)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let missing = |key: &str, env: &str, flag: &str| ConfigError::Invalid {
+            key: format!("server.tls.{key}"),
+            message: format!(
+                "is not set while server.tls is configured: give it (or {env}, or {flag}), or remove the other server.tls settings"
+            ),
+        };
+        let configured =
+            self.enabled() || self.client_ca_file.is_some() || self.client_auth.is_some();
+        if !configured {
+            return Ok(());
+        }
+        if self.cert_file.is_none() {
+            return Err(missing("cert_file", "MCP_SERVER_TLS_CERT", "--tls-cert"));
+        }
+        if self.key_file.is_none() {
+            return Err(missing("key_file", "MCP_SERVER_TLS_KEY", "--tls-key"));
+        }
+        if self.client_auth.is_some() && self.client_ca_file.is_none() {
+            return Err(ConfigError::Invalid {
+                key: "server.tls.client_auth".into(),
+                message: "needs server.tls.client_ca_file (the CA that signs client certificates)"
+                    .into(),
+            });
+        }
+        for (key, path) in [
+            ("cert_file", &self.cert_file),
+            ("key_file", &self.key_file),
+            ("client_ca_file", &self.client_ca_file),
+        ] {
+            if path.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
+                return Err(ConfigError::Invalid {
+                    key: format!("server.tls.{key}"),
+                    message: "is empty: give the path of a PEM file".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The MCP server itself.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -150,6 +258,12 @@ pub struct ServerSettings {
     pub allowed_hosts: Vec<String>,
     /// `Origin` values accepted on HTTP (`https://app.example.com`, `http://localhost:*`); empty = no browser origins.
     pub allowed_origins: Vec<String>,
+    /// Largest request body accepted on `/mcp` and `/messages/` (bytes); larger ones get 413.
+    pub max_body_bytes: usize,
+    /// Deepest nesting of JSON arrays and objects accepted in a request body (at most 128).
+    pub max_json_depth: usize,
+    /// HTTPS on the server's own port, optionally with client certificates (mutual TLS).
+    pub tls: TlsSettings,
 }
 
 impl Default for ServerSettings {
@@ -162,6 +276,9 @@ impl Default for ServerSettings {
             log_json: false,
             allowed_hosts: Vec::new(),
             allowed_origins: Vec::new(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_json_depth: DEFAULT_MAX_JSON_DEPTH,
+            tls: TlsSettings::default(),
         }
     }
 }
@@ -202,6 +319,10 @@ pub struct Config {
     pub audit: crate::audit::AuditSettings,
     /// Rate limits.
     pub limits: crate::audit::LimitSettings,
+    /// Problems found while loading that do not stop the server, such as a file holding secrets
+    /// that other users can read. Logging is not set up yet while loading: the caller logs them.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 /// Overrides from the command line; `None` leaves the lower layers' value.
@@ -215,6 +336,10 @@ pub struct CliOverrides {
     pub log_level: Option<String>,
     pub read_only: Option<bool>,
     pub insecure_no_auth: Option<bool>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub tls_client_ca: Option<PathBuf>,
+    pub tls_client_auth: Option<ClientAuth>,
 }
 
 /// Where the layers come from. Tests pass their own environment; the binary passes the process's.
@@ -245,7 +370,14 @@ impl Config {
     /// Builds the configuration from all layers and checks it.
     pub fn load(sources: &Sources) -> Result<Config, ConfigError> {
         // `.env` fills in variables the environment does not set.
-        let mut env = read_dotenv(sources.dotenv.as_deref())?;
+        let dotenv = read_dotenv(sources.dotenv.as_deref())?;
+        let mut warnings = Vec::new();
+        if let Some(path) = sources.dotenv.as_deref()
+            && dotenv_holds_secret(&dotenv)
+        {
+            warnings.extend(permission_warning(path));
+        }
+        let mut env = dotenv;
         env.extend(sources.env.clone());
 
         let mut config = match &sources.file {
@@ -254,6 +386,9 @@ impl Config {
                     path: path.clone(),
                     source,
                 })?;
+                if yaml_holds_secret(&text) {
+                    warnings.extend(permission_warning(path));
+                }
                 parse_yaml(&text, path, &env)?
             }
             None => Config::default(),
@@ -261,6 +396,7 @@ impl Config {
         config.apply_env(&env)?;
         config.apply_cli(&sources.cli);
         config.validate()?;
+        config.warnings = warnings;
         Ok(config)
     }
 
@@ -294,6 +430,34 @@ impl Config {
                 key: "MCP_SERVER_PORT".into(),
                 message: format!("`{v}` is not a port number"),
             })?;
+        }
+        if let Some(v) = get("MCP_SERVER_MAX_BODY_BYTES") {
+            self.server.max_body_bytes = v.parse().map_err(|_| ConfigError::Invalid {
+                key: "MCP_SERVER_MAX_BODY_BYTES".into(),
+                message: format!("`{v}` is not a number of bytes"),
+            })?;
+        }
+        if let Some(v) = get("MCP_SERVER_MAX_JSON_DEPTH") {
+            self.server.max_json_depth = v.parse().map_err(|_| ConfigError::Invalid {
+                key: "MCP_SERVER_MAX_JSON_DEPTH".into(),
+                message: format!("`{v}` is not a number of levels"),
+            })?;
+        }
+        if let Some(v) = get("MCP_SERVER_TLS_CERT") {
+            self.server.tls.cert_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = get("MCP_SERVER_TLS_KEY") {
+            self.server.tls.key_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = get("MCP_SERVER_TLS_CLIENT_CA") {
+            self.server.tls.client_ca_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = get("MCP_SERVER_TLS_CLIENT_AUTH") {
+            self.server.tls.client_auth =
+                Some(v.parse().map_err(|message| ConfigError::Invalid {
+                    key: "MCP_SERVER_TLS_CLIENT_AUTH".into(),
+                    message,
+                })?);
         }
         if let Some(v) = get("LOG_LEVEL") {
             self.server.log_level = v.to_ascii_lowercase();
@@ -361,6 +525,18 @@ impl Config {
         if let Some(v) = cli.insecure_no_auth {
             self.auth.insecure_no_auth = v;
         }
+        if let Some(v) = &cli.tls_cert {
+            self.server.tls.cert_file = Some(v.clone());
+        }
+        if let Some(v) = &cli.tls_key {
+            self.server.tls.key_file = Some(v.clone());
+        }
+        if let Some(v) = &cli.tls_client_ca {
+            self.server.tls.client_ca_file = Some(v.clone());
+        }
+        if let Some(v) = cli.tls_client_auth {
+            self.server.tls.client_auth = Some(v);
+        }
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -406,6 +582,25 @@ impl Config {
                 });
             }
         }
+        if self.server.max_body_bytes < 1024 {
+            return Err(ConfigError::Invalid {
+                key: "server.max_body_bytes".into(),
+                message: format!(
+                    "{} is too small for an MCP message: give at least 1024 (the default is {DEFAULT_MAX_BODY_BYTES})",
+                    self.server.max_body_bytes
+                ),
+            });
+        }
+        if !(2..=MAX_JSON_DEPTH_LIMIT).contains(&self.server.max_json_depth) {
+            return Err(ConfigError::Invalid {
+                key: "server.max_json_depth".into(),
+                message: format!(
+                    "{} is out of range: give 2 to {MAX_JSON_DEPTH_LIMIT} (the default is {DEFAULT_MAX_JSON_DEPTH})",
+                    self.server.max_json_depth
+                ),
+            });
+        }
+        self.server.tls.validate()?;
         if let Some(url) = &self.indexer.url {
             if !(url.starts_with("https://") || url.starts_with("http://")) {
                 return Err(ConfigError::Invalid {
@@ -448,6 +643,70 @@ fn validate_identity(name: &str, identity: &WazuhIdentity) -> Result<(), ConfigE
         _ => Err(invalid(
             "give username and password (a Wazuh user of its own) or run_as (an authorization context)",
         )),
+    }
+}
+
+/// Whether YAML text holds a secret itself: a `password:` or `secret:` whose value is not only a
+/// `${VAR}` reference (a `${VAR:default}` with a default counts, the default being in the file).
+fn yaml_holds_secret(text: &str) -> bool {
+    text.lines().any(|line| {
+        let code = &line[..yaml_comment_start(line).unwrap_or(line.len())];
+        let code = code.trim_start().trim_start_matches("- ").trim_start();
+        let Some((key, value)) = code.split_once(':') else {
+            return false;
+        };
+        let key = key.trim().trim_matches(|c| c == '"' || c == '\'');
+        if !matches!(key, "password" | "secret") {
+            return false;
+        }
+        let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+        let reference_only = value
+            .strip_prefix("${")
+            .and_then(|v| v.strip_suffix('}'))
+            .is_some_and(|body| {
+                !body.contains(['$', '{', '}'])
+                    && body
+                        .split_once(':')
+                        .is_none_or(|(_, default)| default.trim_start_matches('-').is_empty())
+            });
+        !value.is_empty() && !reference_only
+    })
+}
+
+/// Whether a `.env` file sets a password, secret, token or API key.
+fn dotenv_holds_secret(vars: &BTreeMap<String, String>) -> bool {
+    vars.iter().any(|(name, value)| {
+        let name = name.to_ascii_uppercase();
+        !value.is_empty()
+            && ["PASSWORD", "SECRET", "TOKEN", "API_KEY", "PRIVATE_KEY"]
+                .iter()
+                .any(|word| name.contains(word))
+    })
+}
+
+/// A warning when `path` (which holds secrets) can be read by its group or by other users.
+pub fn permission_warning(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o044 != 0).then(|| {
+            format!(
+                "{} holds secrets and is readable by {} (mode {mode:03o}): run `chmod 600 {}`, or move the secrets to environment variables",
+                path.display(),
+                if mode & 0o004 != 0 {
+                    "every user"
+                } else {
+                    "its group"
+                },
+                path.display()
+            )
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
     }
 }
 
@@ -803,6 +1062,200 @@ mod tests {
         assert_eq!(
             config.wazuh.ca_file.unwrap(),
             PathBuf::from("/etc/ssl/ca.pem")
+        );
+    }
+
+    #[test]
+    fn server_tls_and_limits() {
+        let dir = tempdir("tls");
+        let load = |yaml: &str, pairs: &[(&str, &str)], cli: CliOverrides| {
+            let file = write(&dir, "tls.yaml", &format!("wazuh:\n  password: pw\n{yaml}"));
+            Config::load(&Sources {
+                file: Some(file),
+                env: env(pairs),
+                cli,
+                ..Sources::default()
+            })
+        };
+        let config = load("", &[], CliOverrides::default()).unwrap();
+        assert!(!config.server.tls.enabled());
+        assert_eq!(config.server.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
+        assert_eq!(config.server.max_json_depth, DEFAULT_MAX_JSON_DEPTH);
+
+        let config = load(
+            "server:\n  max_body_bytes: 65536\n  max_json_depth: 32\n  tls:\n    cert_file: /tls/server.pem\n    key_file: /tls/server.key\n    client_ca_file: /tls/clients.pem\n",
+            &[],
+            CliOverrides::default(),
+        )
+        .unwrap();
+        let tls = &config.server.tls;
+        assert!(tls.enabled());
+        assert_eq!(tls.client_auth(), Some(ClientAuth::Required), "the default");
+        assert!(tls.requires_client_certificates());
+        assert_eq!(config.server.max_body_bytes, 65536);
+        assert_eq!(config.server.max_json_depth, 32);
+
+        // The environment beats the file, the command line beats the environment.
+        let config = load(
+            "server:\n  tls:\n    cert_file: /file.pem\n    key_file: /file.key\n",
+            &[
+                ("MCP_SERVER_TLS_CERT", "/env.pem"),
+                ("MCP_SERVER_TLS_CLIENT_CA", "/env-ca.pem"),
+                ("MCP_SERVER_TLS_CLIENT_AUTH", "Optional"),
+                ("MCP_SERVER_MAX_BODY_BYTES", "2048"),
+                ("MCP_SERVER_MAX_JSON_DEPTH", "100"),
+            ],
+            CliOverrides {
+                tls_key: Some(PathBuf::from("/cli.key")),
+                ..CliOverrides::default()
+            },
+        )
+        .unwrap();
+        let tls = &config.server.tls;
+        assert_eq!(tls.cert_file.as_deref(), Some(Path::new("/env.pem")));
+        assert_eq!(tls.key_file.as_deref(), Some(Path::new("/cli.key")));
+        assert_eq!(tls.client_auth(), Some(ClientAuth::Optional));
+        assert!(!tls.requires_client_certificates());
+        assert_eq!(config.server.max_body_bytes, 2048);
+        assert_eq!(config.server.max_json_depth, 100);
+
+        for (yaml, pairs, expected) in [
+            (
+                "server:\n  tls:\n    cert_file: /a.pem\n",
+                &[][..],
+                "server.tls.key_file",
+            ),
+            ("", &[("MCP_SERVER_TLS_KEY", "/a.key")][..], "--tls-cert"),
+            (
+                "server:\n  tls:\n    cert_file: /a.pem\n    key_file: /a.key\n    client_auth: optional\n",
+                &[][..],
+                "client_ca_file",
+            ),
+            (
+                "server:\n  tls:\n    cert_file: /a.pem\n    key_file: /a.key\n    client_auth: maybe\n",
+                &[][..],
+                "client_auth",
+            ),
+            (
+                "server:\n  tls:\n    cert: /a.pem\n",
+                &[][..],
+                "unknown field `cert`",
+            ),
+            (
+                "",
+                &[("MCP_SERVER_TLS_CLIENT_AUTH", "sometimes")][..],
+                "MCP_SERVER_TLS_CLIENT_AUTH",
+            ),
+            (
+                "server:\n  max_body_bytes: 10\n",
+                &[][..],
+                "server.max_body_bytes",
+            ),
+            (
+                "server:\n  max_json_depth: 1000\n",
+                &[][..],
+                "server.max_json_depth",
+            ),
+            (
+                "",
+                &[("MCP_SERVER_MAX_BODY_BYTES", "1MB")][..],
+                "MCP_SERVER_MAX_BODY_BYTES",
+            ),
+        ] {
+            let error = load(yaml, pairs, CliOverrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains(expected), "{yaml} {pairs:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn what_counts_as_a_secret_in_a_file() {
+        for holds in [
+            "wazuh:\n  password: hunter2\n",
+            "wazuh:\n  password: \"${PW:hunter2}\"\n",
+            "auth:\n  jwt:\n    secret: 0123456789abcdef0123456789abcdef\n",
+            "wazuh:\n  identities:\n    t2:\n      password: 's3cret'\n",
+        ] {
+            assert!(yaml_holds_secret(holds), "{holds}");
+        }
+        for clean in [
+            "wazuh:\n  password: ${WAZUH_PASSWORD}\n",
+            "wazuh:\n  password: \"${WAZUH_PASSWORD}\"\n",
+            "wazuh:\n  password: ${WAZUH_PASSWORD:-}\n",
+            "  # password: hunter2\n",
+            "auth:\n  api_keys:\n    - name: bot\n      hash: \"sha256:00\"\n",
+            "wazuh:\n  password:\n",
+        ] {
+            assert!(!yaml_holds_secret(clean), "{clean}");
+        }
+        assert!(dotenv_holds_secret(&env(&[("WAZUH_PROD_PASSWORD", "x")])));
+        assert!(dotenv_holds_secret(&env(&[("WAZUH_MCP_JWT_SECRET", "x")])));
+        assert!(dotenv_holds_secret(&env(&[(
+            "WAZUH_MCP_API_KEYS",
+            "bot:k"
+        )])));
+        assert!(!dotenv_holds_secret(&env(&[(
+            "WAZUH_PROD_URL",
+            "https://m"
+        )])));
+        assert!(!dotenv_holds_secret(&env(&[("WAZUH_PROD_PASSWORD", "")])));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_with_secrets_readable_by_others_are_warned_about() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempdir("permissions");
+        let chmod = |path: &Path, mode: u32| {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+        };
+        let secret = write(&dir, "secret.yaml", "wazuh:\n  password: hunter2\n");
+        let referenced = write(&dir, "ref.yaml", "wazuh:\n  password: ${PW}\n");
+        let dotenv = write(
+            &dir,
+            "secret.env",
+            "PW=hunter2\nWAZUH_PROD_PASSWORD=hunter2\n",
+        );
+        let load = |file: &Path| {
+            Config::load(&Sources {
+                file: Some(file.to_path_buf()),
+                dotenv: Some(dotenv.clone()),
+                ..Sources::default()
+            })
+            .unwrap()
+            .warnings
+        };
+
+        chmod(&secret, 0o644);
+        chmod(&referenced, 0o644);
+        chmod(&dotenv, 0o600);
+        let warnings = load(&secret);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains(&secret.display().to_string())
+                && warnings[0].contains("chmod 600")
+                && warnings[0].contains("every user")
+                && !warnings[0].contains("hunter2"),
+            "{}",
+            warnings[0]
+        );
+        assert!(load(&referenced).is_empty(), "no secret in the file itself");
+
+        chmod(&secret, 0o640);
+        let warnings = load(&secret);
+        assert!(warnings[0].contains("its group"), "{warnings:?}");
+
+        chmod(&secret, 0o600);
+        assert!(load(&secret).is_empty());
+
+        chmod(&dotenv, 0o644);
+        let warnings = load(&referenced);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("secret.env") && warnings[0].contains("chmod 600"),
+            "{}",
+            warnings[0]
         );
     }
 

@@ -8,16 +8,18 @@ use rmcp::model::CallToolRequestParams;
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 use wazuh_mcp_server::App;
-use wazuh_mcp_server::config::{CliOverrides, Config, Sources, Transport};
-use wazuh_mcp_server::transport::http::{self, HttpOptions};
+use wazuh_mcp_server::config::{CliOverrides, ClientAuth, Config, Sources, Transport};
+use wazuh_mcp_server::transport::http::{self, HttpOptions, RequestLimits};
+use wazuh_mcp_server::transport::tls;
 
-use crate::{CallArgs, ConfigArgs, DemoArgs, LogOptions, ServeArgs, TransportArg};
+use crate::{CallArgs, ClientAuthArg, ConfigArgs, DemoArgs, LogOptions, ServeArgs, TransportArg};
 
 fn load_config(args: &ConfigArgs, cli: CliOverrides, log: &LogOptions) -> anyhow::Result<Config> {
     let config = read_config(args, cli)?;
     log.init(Some(&config.server.log_level), config.server.log_json);
-    if let Some(path) = &args.config {
-        warn_if_world_readable(path);
+    // Found while loading, before logging was set up (e.g. secrets in a file others can read).
+    for warning in &config.warnings {
+        tracing::warn!("{warning}");
     }
     Ok(config)
 }
@@ -34,19 +36,6 @@ fn read_config(args: &ConfigArgs, mut cli: CliOverrides) -> anyhow::Result<Confi
     Ok(Config::load(&sources)?)
 }
 
-/// Secrets in a file others can read are a finding of their own.
-fn warn_if_world_readable(path: &std::path::Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(path)
-            && meta.permissions().mode() & 0o004 != 0
-        {
-            tracing::warn!(path = %path.display(), "the configuration file is readable by every user; if it holds passwords, run: chmod 600 {}", path.display());
-        }
-    }
-}
-
 pub async fn serve(args: ServeArgs, log: &LogOptions) -> anyhow::Result<()> {
     let config = load_config(
         &args.config,
@@ -58,33 +47,76 @@ pub async fn serve(args: ServeArgs, log: &LogOptions) -> anyhow::Result<()> {
             host: args.host.clone(),
             port: args.port,
             insecure_no_auth: args.insecure_no_auth.then_some(true),
+            tls_cert: args.tls_cert.clone(),
+            tls_key: args.tls_key.clone(),
+            tls_client_ca: args.tls_client_ca.clone(),
+            tls_client_auth: args.tls_client_auth.map(|mode| match mode {
+                ClientAuthArg::Required => ClientAuth::Required,
+                ClientAuthArg::Optional => ClientAuth::Optional,
+            }),
             ..CliOverrides::default()
         },
         log,
     )?;
     let app = App::new(&config)?;
     match config.server.transport {
-        Transport::Stdio => serve_stdio(app).await,
+        Transport::Stdio => {
+            if config.server.tls.enabled() {
+                tracing::warn!(
+                    "server.tls is set but the transport is stdio: TLS applies to --transport http only"
+                );
+            }
+            serve_stdio(app).await
+        }
         Transport::Http => {
-            refuse_open_bind(&config.server.host, &app)?;
+            let tls_settings = &config.server.tls;
+            // Certificate problems stop the start-up before anything listens.
+            let tls = tls_settings
+                .enabled()
+                .then(|| tls::server_config(tls_settings))
+                .transpose()?;
+            refuse_open_bind(
+                &config.server.host,
+                &app,
+                tls_settings.requires_client_certificates(),
+            )?;
             let options = HttpOptions {
                 allowed_hosts: config.server.allowed_hosts.clone(),
                 allowed_origins: config.server.allowed_origins.clone(),
             };
-            serve_http(app, &config.server.host, config.server.port, options, None).await
+            let listen = Listen {
+                host: config.server.host.clone(),
+                port: config.server.port,
+                limits: RequestLimits::from_settings(&config.server),
+                tls: tls.map(|config| (config, tls_settings.client_auth())),
+            };
+            serve_http(app, listen, options, None).await
         }
     }
 }
 
 /// Listening beyond this machine without client authentication hands the SIEM to anyone who
-/// can reach the port: refuse unless the operator said so explicitly.
-fn refuse_open_bind(host: &str, app: &App) -> anyhow::Result<()> {
+/// can reach the port: refuse unless the operator said so explicitly. Mutual TLS with required
+/// client certificates counts as client authentication: only holders of a certificate from the
+/// configured CA complete the handshake (bearer authentication still applies when configured).
+fn refuse_open_bind(
+    host: &str,
+    app: &App,
+    client_certificates_required: bool,
+) -> anyhow::Result<()> {
     let loopback = matches!(host, "127.0.0.1" | "::1" | "localhost")
         || host
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback());
     let auth = app.authenticator();
     if loopback || auth.enabled() {
+        return Ok(());
+    }
+    if client_certificates_required {
+        tracing::info!(
+            host,
+            "clients are authenticated by their TLS certificates only (server.tls.client_auth: required); every holder of a certificate from the client CA gets the server's full tool policy"
+        );
         return Ok(());
     }
     if auth.insecure_no_auth() {
@@ -95,7 +127,7 @@ fn refuse_open_bind(host: &str, app: &App) -> anyhow::Result<()> {
         return Ok(());
     }
     bail!(
-        "refusing to listen on {host} without client authentication: configure auth.api_keys, auth.jwt or auth.oauth (see config.example.yaml), or set auth.insecure_no_auth: true (or --insecure-no-auth) if another layer authenticates clients"
+        "refusing to listen on {host} without client authentication: configure auth.api_keys, auth.jwt or auth.oauth, or required client certificates (server.tls.client_ca_file, --tls-client-ca; see config.example.yaml), or set auth.insecure_no_auth: true (or --insecure-no-auth) if another layer authenticates clients"
     )
 }
 
@@ -114,29 +146,63 @@ async fn serve_stdio(app: App) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Where and how `serve_http` listens.
+struct Listen {
+    host: String,
+    port: u16,
+    limits: RequestLimits,
+    /// The TLS configuration and how client certificates are checked; plain HTTP when `None`.
+    tls: Option<(Arc<rustls::ServerConfig>, Option<ClientAuth>)>,
+}
+
 async fn serve_http(
     app: App,
-    host: &str,
-    port: u16,
+    listen: Listen,
     options: HttpOptions,
     banner: Option<Box<dyn FnOnce(std::net::SocketAddr) + Send>>,
 ) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind((host, port))
+    let Listen {
+        host,
+        port,
+        limits,
+        tls,
+    } = listen;
+    let listener = tokio::net::TcpListener::bind((host.as_str(), port))
         .await
         .with_context(|| format!("cannot listen on {host}:{port}"))?;
     let addr = listener.local_addr()?;
     let shutdown = CancellationToken::new();
-    let router = http::router(&app, options, shutdown.clone());
-    tracing::info!(%addr, "serving MCP over HTTP: /mcp (streamable) and /sse (legacy)");
-    if let Some(banner) = banner {
-        banner(addr);
-    }
+    let router = http::router_with_limits(&app, options, limits, shutdown.clone());
     let stopper = shutdown.clone();
     tokio::spawn(async move {
         crate::shutdown_signal().await;
         stopper.cancel();
     });
-    http::serve(listener, router, shutdown).await?;
+    match tls {
+        None => {
+            tracing::info!(%addr, "serving MCP over HTTP: /mcp (streamable) and /sse (legacy)");
+            if let Some(banner) = banner {
+                banner(addr);
+            }
+            http::serve(listener, router, shutdown).await?;
+        }
+        Some((config, client_auth)) => {
+            let client_certificates = match client_auth {
+                Some(ClientAuth::Required) => "required",
+                Some(ClientAuth::Optional) => "optional",
+                None => "not requested",
+            };
+            tracing::info!(
+                %addr,
+                client_certificates,
+                "serving MCP over HTTPS: /mcp (streamable) and /sse (legacy)"
+            );
+            if let Some(banner) = banner {
+                banner(addr);
+            }
+            http::serve_tls(listener, router, config, shutdown).await?;
+        }
+    }
     Ok(())
 }
 
@@ -331,16 +397,38 @@ Press Ctrl-C to stop."#,
             },
         );
     });
-    let result = serve_http(
-        app,
-        "127.0.0.1",
-        args.port,
-        HttpOptions::default(),
-        Some(banner),
-    )
-    .await;
+    let listen = Listen {
+        host: "127.0.0.1".into(),
+        port: args.port,
+        limits: RequestLimits::default(),
+        tls: None,
+    };
+    let result = serve_http(app, listen, HttpOptions::default(), Some(banner)).await;
     if let Ok(sim) = Arc::try_unwrap(sim) {
         sim.shutdown().await;
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn required_client_certificates_count_as_authentication() {
+        let mut config = Config::default();
+        config.wazuh.password = Some(SecretString::from("x"));
+        config.audit.enabled = false;
+        let app = App::new(&config).unwrap();
+        let error = refuse_open_bind("0.0.0.0", &app, false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("--tls-client-ca") && error.contains("--insecure-no-auth"),
+            "{error}"
+        );
+        refuse_open_bind("0.0.0.0", &app, true).unwrap();
+        refuse_open_bind("127.0.0.1", &app, false).unwrap();
+        refuse_open_bind("::1", &app, false).unwrap();
+    }
 }

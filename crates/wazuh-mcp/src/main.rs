@@ -28,7 +28,8 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve MCP: stdio by default (Claude Desktop, Claude Code, IDEs), or HTTP with
-    /// `--transport http` (streamable HTTP at /mcp and the legacy SSE transport at /sse).
+    /// `--transport http` (streamable HTTP at /mcp and the legacy SSE transport at /sse), over
+    /// TLS with `--tls-cert` and `--tls-key`.
     Serve(ServeArgs),
     /// Check the configuration, reach Wazuh, log in, and print the version and enabled tools.
     Check(ConfigArgs),
@@ -85,6 +86,33 @@ struct ServeArgs {
     /// (overrides auth.insecure_no_auth). Only behind another layer that authenticates clients.
     #[arg(long)]
     insecure_no_auth: bool,
+    /// Serve HTTPS with this PEM certificate chain, the server's certificate first (overrides
+    /// server.tls.cert_file and MCP_SERVER_TLS_CERT). Needs --tls-key.
+    #[arg(long, value_name = "FILE")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of the --tls-cert certificate (overrides server.tls.key_file and
+    /// MCP_SERVER_TLS_KEY); keep it chmod 600.
+    #[arg(long, value_name = "FILE")]
+    tls_key: Option<PathBuf>,
+    /// PEM bundle of the CAs that sign client certificates: enables mutual TLS (overrides
+    /// server.tls.client_ca_file and MCP_SERVER_TLS_CLIENT_CA). With `required`, clients
+    /// without such a certificate are refused at the handshake, and that counts as client
+    /// authentication for a non-loopback --host.
+    #[arg(long, value_name = "FILE")]
+    tls_client_ca: Option<PathBuf>,
+    /// Whether clients must present a certificate from --tls-client-ca (overrides
+    /// server.tls.client_auth and MCP_SERVER_TLS_CLIENT_AUTH).
+    #[arg(long, value_enum, value_name = "MODE")]
+    tls_client_auth: Option<ClientAuthArg>,
+}
+
+/// `--tls-client-auth`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ClientAuthArg {
+    /// Refuse clients without a valid certificate (the default with --tls-client-ca).
+    Required,
+    /// Accept clients without a certificate; a certificate that is presented must be valid.
+    Optional,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -512,3 +512,173 @@ fn call_against_the_demo_simulator() {
     assert!(!run.success);
     assert!(run.stderr.contains("get_alerts"), "{}", run.stderr);
 }
+
+/// A CA and a server certificate for 127.0.0.1 it signs, as (CA PEM, certificate PEM, key PEM).
+fn tls_files() -> (String, String, String) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(DnType::CommonName, "wazuh-mcp CLI test CA");
+    let ca_key = KeyPair::generate().unwrap();
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca, ca_key);
+    let server =
+        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = server.signed_by(&key, &issuer).unwrap();
+    (ca_cert.pem(), cert.pem(), key.serialize_pem())
+}
+
+#[cfg(unix)]
+#[test]
+fn serve_over_tls() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let dir = Dir::new();
+    let (ca_pem, cert_pem, key_pem) = tls_files();
+    let cert = dir.write("server.pem", &cert_pem);
+    let key = dir.write("server.key", &key_pem);
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
+    // Nothing here calls Wazuh: /healthz answers without it.
+    let env = [
+        ("WAZUH_PROD_URL", "http://127.0.0.1:9"),
+        ("WAZUH_PROD_PASSWORD", "x"),
+    ];
+    let serve = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["serve", "--transport", "http", "--port", "0"];
+        args.extend_from_slice(extra);
+        args.into_iter().map(str::to_string).collect()
+    };
+
+    // Bad TLS files stop the start-up with the file and the fix.
+    for (flags, expected) in [
+        (
+            vec!["--tls-cert", cert, "--tls-key", cert],
+            "is it the certificate file?",
+        ),
+        (
+            vec!["--tls-cert", cert, "--tls-key", "missing.key"],
+            "missing.key",
+        ),
+        (vec!["--tls-cert", cert], "server.tls.key_file"),
+    ] {
+        let args = serve(&flags);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = dir.run(&args, &env);
+        assert!(!run.success, "{run:?}");
+        assert!(run.stderr.contains(expected), "{expected}: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
+    let other = rcgen::KeyPair::generate().unwrap();
+    let wrong = dir.write("wrong.key", &other.serialize_pem());
+    let args = serve(&["--tls-cert", cert, "--tls-key", wrong.to_str().unwrap()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = dir.run(&args, &env);
+    assert!(!run.success, "{run:?}");
+    assert!(
+        run.stderr.contains("wrong.key") && run.stderr.contains("does not match"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.all().contains("PRIVATE KEY"), "{}", run.all());
+
+    // A good pair: the server answers /healthz over HTTPS only, and stops on SIGTERM.
+    let err = dir.path().join(".serve-stderr");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wazuh-mcp"));
+    command
+        .args(serve(&["--tls-cert", cert, "--tls-key", key]))
+        .current_dir(dir.path())
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&err).unwrap());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().expect("the binary starts");
+    let started = Instant::now();
+    let addr = loop {
+        let log = std::fs::read_to_string(&err).unwrap_or_default();
+        if let Some(line) = log.lines().find(|l| l.contains("serving MCP over HTTPS")) {
+            let addr = line
+                .split_whitespace()
+                .find_map(|w| w.strip_prefix("addr="))
+                .unwrap_or_else(|| panic!("no addr in {line}"))
+                .to_string();
+            break addr;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("serve exited with {status}: {log}");
+        }
+        if started.elapsed() > PATIENCE {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("serve did not start in {PATIENCE:?}: {log}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (status, body, plain) = runtime.block_on(async {
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut roots = rustls::RootCertStore::empty();
+        let ca = rustls::pki_types::pem::PemObject::from_pem_slice(ca_pem.as_bytes()).unwrap();
+        roots.add(ca).unwrap();
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .tls_backend_preconfigured(tls)
+            .timeout(Duration::from_secs(20))
+            .build()
+            .unwrap();
+        let answer = client
+            .get(format!("https://{addr}/healthz"))
+            .send()
+            .await
+            .expect("GET /healthz over HTTPS");
+        let status = answer.status().as_u16();
+        let body = answer.text().await.unwrap();
+        let plain = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .unwrap()
+            .get(format!("http://{addr}/healthz"))
+            .send()
+            .await;
+        (status, body, plain.is_ok())
+    });
+    assert_eq!((status, body.as_str()), (200, "ok"));
+    assert!(!plain, "plain HTTP must not be answered on the TLS port");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > PATIENCE {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("serve did not stop on SIGTERM in {PATIENCE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let log = std::fs::read_to_string(&err).unwrap_or_default();
+    assert!(status.success(), "serve exits cleanly on SIGTERM: {log}");
+}

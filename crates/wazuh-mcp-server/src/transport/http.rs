@@ -1,22 +1,67 @@
 //! The HTTP side: streamable HTTP at `/mcp`, the legacy transport at `/sse` (+ `/messages/`),
-//! and `/healthz` / `/readyz` outside the MCP routes. One builder serves `main` and the tests.
+//! and `/healthz` / `/readyz` outside the MCP routes. One builder serves `main` and the tests,
+//! over plain HTTP ([`serve`]) or TLS ([`serve_tls`]).
+//!
+//! The MCP routes pass, outside in: the `Host`/`Origin` guard, the client certificate (TLS),
+//! client authentication, then the request limits (body size, JSON nesting) before rmcp or the
+//! legacy transport sees the body.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::Router;
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Json, Router};
+use axum_server::tls::TlsInfo;
+use axum_server::tls_rustls::RustlsConfig;
+use futures_util::StreamExt;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 
+use super::tls::{ClientCertificate, log_handshake_failure};
 use crate::app::App;
 use crate::audit::{metrics_router, upstream_stats_text};
 use crate::auth::{metadata_router, require_auth};
+use crate::config::{DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_JSON_DEPTH, ServerSettings};
+use crate::principal::{Principal, PrincipalKind};
+
+/// How long open connections may take to finish once a TLS server is told to stop.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Limits on what a client may POST to `/mcp` and `/messages/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestLimits {
+    /// Largest body (bytes); larger ones get 413 (`server.max_body_bytes`).
+    pub max_body_bytes: usize,
+    /// Deepest nesting of JSON arrays and objects; deeper bodies get 400 before any parser
+    /// sees them (`server.max_json_depth`).
+    pub max_json_depth: usize,
+}
+
+impl Default for RequestLimits {
+    fn default() -> Self {
+        RequestLimits {
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_json_depth: DEFAULT_MAX_JSON_DEPTH,
+        }
+    }
+}
+
+impl RequestLimits {
+    /// The limits of the `server:` settings.
+    pub fn from_settings(server: &ServerSettings) -> RequestLimits {
+        RequestLimits {
+            max_body_bytes: server.max_body_bytes,
+            max_json_depth: server.max_json_depth,
+        }
+    }
+}
 
 /// Which requests the HTTP transports accept.
 #[derive(Debug, Clone, Default)]
@@ -82,19 +127,20 @@ fn split_host_port(host: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// DNS-rebinding protection: refuses unexpected `Host` and `Origin` headers.
+/// DNS-rebinding protection: refuses unexpected `Host` and `Origin` headers. HTTP/2 requests
+/// carry the host as the `:authority` of the URI instead of a `Host` header.
 async fn guard(State(options): State<Arc<HttpOptions>>, request: Request, next: Next) -> Response {
-    if let Some(problem) = check_headers(&options, request.headers()) {
+    let host = match request.headers().get(header::HOST) {
+        Some(value) => value.to_str().unwrap_or(""),
+        None => request.uri().authority().map_or("", |a| a.as_str()),
+    };
+    if let Some(problem) = check_headers(&options, host, request.headers()) {
         return problem;
     }
     next.run(request).await
 }
 
-fn check_headers(options: &HttpOptions, headers: &HeaderMap) -> Option<Response> {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
+fn check_headers(options: &HttpOptions, host: &str, headers: &HeaderMap) -> Option<Response> {
     if !options.host_allowed(host) {
         tracing::warn!(host, "refused a request with an unexpected Host header");
         return Some(
@@ -120,9 +166,164 @@ fn check_headers(options: &HttpOptions, headers: &HeaderMap) -> Option<Response>
     None
 }
 
-/// The whole HTTP application: the MCP routes behind Host/Origin checks and client
-/// authentication; `/healthz`, `/metrics` and the OAuth protected-resource metadata beside them.
+/// The body of an answer that refuses a request before it reaches the MCP layer: a JSON-RPC
+/// error without an id, as the streamable HTTP transport allows for input it cannot accept.
+fn refusal(status: StatusCode, message: String) -> Response {
+    let body = serde_json::json!({
+        "jsonrpc": "2.0",
+        "id": null,
+        "error": {"code": -32600, "message": message},
+    });
+    (status, Json(body)).into_response()
+}
+
+/// Whether `json` nests arrays and objects deeper than `limit`, found in one pass without
+/// parsing (brackets inside strings do not count), so no input can exhaust the stack.
+fn json_too_deep(json: &[u8], limit: usize) -> bool {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &byte in json {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Reads a POST body up to the size limit and checks its nesting, so rmcp and the legacy
+/// transport only ever see bounded input: 413 past `max_body_bytes`, 400 past
+/// `max_json_depth`, both with a JSON-RPC error naming the setting.
+async fn limit_requests(
+    State(limits): State<RequestLimits>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.method() != Method::POST {
+        return next.run(request).await;
+    }
+    let max = limits.max_body_bytes;
+    let source = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_string(), |c| c.0.to_string());
+    let caller = request
+        .extensions()
+        .get::<Principal>()
+        .map_or_else(|| "unknown".to_string(), |p| p.subject.clone());
+    let path = request.uri().path().to_string();
+    let too_large = || {
+        tracing::warn!(source = %source, caller = %caller, path = %path, limit = max, "refused a request body over server.max_body_bytes");
+        refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "Payload Too Large: the request body exceeds {max} bytes (server.max_body_bytes)"
+            ),
+        )
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| usize::try_from(n).map_or(true, |n| n > max)) {
+        return too_large();
+    }
+    let (parts, body) = request.into_parts();
+    let capacity = declared.and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
+    let mut collected = Vec::with_capacity(capacity.min(max));
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(e) => {
+                return refusal(
+                    StatusCode::BAD_REQUEST,
+                    format!("Bad Request: cannot read the request body: {e}"),
+                );
+            }
+        };
+        if chunk.len() > max - collected.len() {
+            return too_large();
+        }
+        collected.extend_from_slice(&chunk);
+    }
+    if json_too_deep(&collected, limits.max_json_depth) {
+        let depth = limits.max_json_depth;
+        tracing::warn!(source = %source, caller = %caller, path = %path, limit = depth, "refused a request body over server.max_json_depth");
+        return refusal(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "Invalid Request: the JSON nests arrays and objects deeper than {depth} levels (server.max_json_depth)"
+            ),
+        );
+    }
+    next.run(Request::from_parts(parts, Body::from(collected)))
+        .await
+}
+
+/// Puts the client certificate of a TLS connection, if any, in the request's extensions as a
+/// [`ClientCertificate`], for the authentication layer and the audit.
+async fn client_certificate(mut request: Request, next: Next) -> Response {
+    let certificate = request
+        .extensions()
+        .get::<Arc<TlsInfo>>()
+        .and_then(|info| info.peer_certificates.first())
+        .map(|der| ClientCertificate::from_der(der));
+    if let Some(certificate) = certificate {
+        tracing::debug!(client_certificate = %certificate.subject(), "TLS client certificate");
+        request.extensions_mut().insert(certificate);
+    }
+    next.run(request).await
+}
+
+/// With no other authentication, a caller with a verified client certificate is named after it
+/// (`cert:<CN>`) rather than `anonymous`, in logs, audit and legacy SSE session ownership.
+async fn certificate_principal(mut request: Request, next: Next) -> Response {
+    let subject = request
+        .extensions()
+        .get::<ClientCertificate>()
+        .map(ClientCertificate::subject);
+    if let Some(subject) = subject
+        && let Some(principal) = request.extensions_mut().get_mut::<Principal>()
+        && principal.kind == PrincipalKind::Anonymous
+    {
+        principal.subject = format!("cert:{subject}");
+    }
+    next.run(request).await
+}
+
+/// The whole HTTP application with the default [`RequestLimits`]; see [`router_with_limits`].
 pub fn router(app: &App, options: HttpOptions, shutdown: CancellationToken) -> Router {
+    router_with_limits(app, options, RequestLimits::default(), shutdown)
+}
+
+/// The whole HTTP application: the MCP routes behind Host/Origin checks, client
+/// authentication and request limits; `/healthz`, `/metrics` and the OAuth protected-resource
+/// metadata beside them.
+pub fn router_with_limits(
+    app: &App,
+    options: HttpOptions,
+    limits: RequestLimits,
+    shutdown: CancellationToken,
+) -> Router {
     let factory = app.http_factory();
     let streamable = {
         let factory = factory.clone();
@@ -131,20 +332,26 @@ pub fn router(app: &App, options: HttpOptions, shutdown: CancellationToken) -> R
             Arc::new(LocalSessionManager::default()),
             StreamableHttpServerConfig::default()
                 .with_cancellation_token(shutdown.child_token())
+                .with_max_request_body_bytes(limits.max_body_bytes)
                 // Host and Origin are checked by `guard` for every MCP route.
                 .disable_allowed_hosts(),
         )
     };
     let options = Arc::new(options);
     let auth = app.authenticator();
-    // Layers run outside-in: Host/Origin first, then authentication.
+    // The last layer runs first: Host/Origin, the client certificate, authentication, then
+    // the limits.
     let mcp = Router::new()
         .nest_service("/mcp", streamable)
         .merge(super::sse::router(factory, shutdown))
+        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(limits, limit_requests))
+        .layer(axum::middleware::from_fn(certificate_principal))
         .layer(axum::middleware::from_fn_with_state(
             auth.clone(),
             require_auth,
         ))
+        .layer(axum::middleware::from_fn(client_certificate))
         .layer(axum::middleware::from_fn_with_state(options.clone(), guard));
     let manager = app.ctx.clone();
     let metrics = metrics_router(app.ctx.security.metrics.clone(), move || {
@@ -176,9 +383,53 @@ pub async fn serve(
     .await
 }
 
+/// Serves `app` over TLS with `tls` (see [`super::tls::server_config`]) on `listener` until
+/// `shutdown` is cancelled; open connections then have [`SHUTDOWN_GRACE`] to finish. Every
+/// route, `/healthz` and `/metrics` included, is served over TLS only.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    tls: Arc<rustls::ServerConfig>,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    let handle = axum_server::Handle::<SocketAddr>::new();
+    let stopper = {
+        let handle = handle.clone();
+        tokio::spawn(async move {
+            shutdown.cancelled_owned().await;
+            handle.graceful_shutdown(Some(SHUTDOWN_GRACE));
+        })
+    };
+    let server =
+        axum_server::from_tcp_rustls(listener.into_std()?, RustlsConfig::from_config(tls))?
+            .handle(handle)
+            .accept_error_handler(log_handshake_failure);
+    let result = server
+        .serve(app.into_make_service_with_connect_info::<SocketAddr>())
+        .await;
+    stopper.abort();
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_depth() {
+        assert!(!json_too_deep(br#"{"a":[1,{"b":[]}]}"#, 4));
+        assert!(json_too_deep(br#"{"a":[1,{"b":[]}]}"#, 3));
+        // Brackets in strings, escaped quotes included, do not count.
+        assert!(!json_too_deep(br#"{"a":"[[[[\"{{{{"}"#, 1));
+        assert!(json_too_deep(br#"{"a":"\\",[[]]}"#, 2));
+        let deep = "[".repeat(100_000);
+        assert!(json_too_deep(deep.as_bytes(), 64));
+        let ok = format!("{}{}", "[".repeat(64), "]".repeat(64));
+        assert!(!json_too_deep(ok.as_bytes(), 64));
+        assert!(json_too_deep(format!("[{ok}]").as_bytes(), 64));
+        // Unbalanced closers never underflow.
+        assert!(!json_too_deep(b"]]]]}}}[", 1));
+    }
 
     #[test]
     fn loopback_hosts_by_default() {
