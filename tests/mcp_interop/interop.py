@@ -231,8 +231,9 @@ async def sse_session(url: str):
 
 
 @asynccontextmanager
-async def stdio_session(params: StdioServerParameters):
-    """An initialized `ClientSession` with `wazuh-mcp serve` as a child process over stdio."""
+async def stdio_session(params: StdioServerParameters, **session_options):
+    """An initialized `ClientSession` with `wazuh-mcp serve` as a child process over stdio;
+    `session_options` go to `ClientSession` (e.g. `elicitation_callback`)."""
     async with stdio_client(params) as (read, write):
-        async with ClientSession(read, write) as session:
+        async with ClientSession(read, write, **session_options) as session:
             yield session, await session.initialize()

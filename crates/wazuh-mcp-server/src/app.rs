@@ -1,14 +1,16 @@
 //! Wiring: from a [`Config`] to Wazuh clients, the enabled tools and a server factory.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::ExposeSecret;
-use wazuh_client::{IndexerClient, IndexerConfig, ManagerClient, ManagerConfig};
+use wazuh_client::{Identity, IndexerClient, IndexerConfig, ManagerClient, ManagerConfig};
 
 use crate::audit::{AuditError, AuditLog, CallTransport, Metrics, RateLimiter};
 use crate::auth::{AuthConfigError, Authenticator};
 use crate::config::{Config, ConfigError};
+use crate::confirm::Confirmations;
 use crate::policy;
 use crate::principal::Principal;
 use crate::security::Security;
@@ -37,6 +39,34 @@ impl wazuh_client::Pacer for UpstreamPacer {
     fn pace(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
         Box::pin(self.0.pace())
     }
+}
+
+/// One manager client per configured Wazuh identity, sharing `manager`'s connections and pacer,
+/// each with its own token cache.
+fn identity_clients(
+    manager: &ManagerClient,
+    config: &Config,
+) -> Result<HashMap<String, ManagerClient>, AppError> {
+    let mut clients = HashMap::new();
+    for (name, identity) in &config.wazuh.identities {
+        let identity = match (&identity.run_as, &identity.username, &identity.password) {
+            (Some(context), _, _) => Identity::RunAs {
+                auth_context: context.clone(),
+            },
+            (None, Some(username), Some(password)) => Identity::Credentials {
+                username: username.clone(),
+                password: password.clone(),
+            },
+            _ => {
+                return Err(AppError::Config(ConfigError::Invalid {
+                    key: format!("wazuh.identities.{name}"),
+                    message: "give username and password, or run_as".into(),
+                }));
+            }
+        };
+        clients.insert(name.clone(), manager.with_identity(identity));
+    }
+    Ok(clients)
 }
 
 /// Everything `serve`, `check`, `tools` and `call` need.
@@ -112,12 +142,16 @@ impl App {
         ));
         let limiter = RateLimiter::new(&config.limits, metrics.clone())?;
         manager.set_pacer(Arc::new(UpstreamPacer(limiter.clone())));
+        // After the pacer: identities share the manager's connections, pacer and counters.
+        let identities = identity_clients(&manager, config)?;
         let security = Security::new(authenticator, audit, limiter, metrics);
         Ok(App {
             ctx: Arc::new(Context {
                 manager,
+                identities,
                 indexer,
                 security,
+                confirmations: Confirmations::default(),
             }),
             enabled: Arc::new(enabled),
         })

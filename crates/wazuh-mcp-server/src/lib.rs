@@ -4,6 +4,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod confirm;
 pub mod policy;
 pub mod principal;
 pub mod security;

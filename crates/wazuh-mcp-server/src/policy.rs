@@ -88,6 +88,12 @@ pub const TOOLS: &[ToolEntry] = &[
             "GetScaPolicyChecks",
         ],
     },
+    ToolEntry {
+        name: "restart_agent",
+        toolset: "actions",
+        default: true,
+        aliases: &["RestartAgentTool", "RestartAgent"],
+    },
 ];
 
 /// A policy that names something that does not exist.
@@ -202,8 +208,13 @@ mod tests {
 
     #[test]
     fn defaults_offer_every_default_tool() {
-        let enabled = resolve(&WazuhMcp::all_tools(), &security(true, &[], &[])).unwrap();
+        let tools = WazuhMcp::all_tools();
+        let enabled = resolve(&tools, &security(false, &[], &[])).unwrap();
         assert_eq!(enabled.len(), TOOLS.iter().filter(|t| t.default).count());
+        // Read-only mode drops exactly the tools that are not read-only.
+        let read_only = resolve(&tools, &security(true, &[], &[])).unwrap();
+        let writes: Vec<&String> = enabled.iter().filter(|t| !read_only.contains(t)).collect();
+        assert_eq!(writes, vec!["restart_agent"]);
     }
 
     #[test]

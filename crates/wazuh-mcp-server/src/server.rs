@@ -1,14 +1,16 @@
 //! The MCP server: the tool routers merged, filtered by policy, behind one `ServerHandler` that
 //! enforces per-caller scopes, rate limits and audit on every call.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
-    CacheScope, CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
-    PaginatedRequestParams, ProtocolVersion, ResultType, ServerCapabilities, ServerConfig, Tool,
+    CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock,
+    Implementation, ListToolsResult, PaginatedRequestParams, ProtocolVersion, ResultType,
+    ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, tool_handler};
@@ -16,20 +18,28 @@ use serde_json::Value;
 use wazuh_client::{IndexerClient, ManagerClient};
 
 use crate::audit::{CallRecord, CallTransport, Outcome};
+use crate::confirm::{Confirmations, Gate};
 use crate::principal::Principal;
 use crate::security::{Security, with_principal};
 
 /// What every tool call needs: the Wazuh clients and the enforcement state.
 pub struct Context {
+    /// The manager client of the server's own Wazuh user.
     pub manager: ManagerClient,
+    /// Manager clients of the configured Wazuh identities (`wazuh.identities`), by name; each
+    /// shares the connection pool but has its own token.
+    pub identities: HashMap<String, ManagerClient>,
     pub indexer: Option<IndexerClient>,
     pub security: Security,
+    /// Write calls waiting for the user's confirmation.
+    pub confirmations: Confirmations,
 }
 
 impl std::fmt::Debug for Context {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Context")
             .field("manager", &self.manager.base_url())
+            .field("identities", &self.identities.keys().collect::<Vec<_>>())
             .field("indexer", &self.indexer.as_ref().map(|i| i.base_url()))
             .finish()
     }
@@ -60,6 +70,7 @@ impl WazuhMcp {
             + WazuhMcp::agents_router()
             + WazuhMcp::rules_router()
             + WazuhMcp::sca_router()
+            + WazuhMcp::actions_router()
     }
 
     /// Definitions of every tool this build has (for policy resolution and docs).
@@ -86,6 +97,21 @@ impl WazuhMcp {
             tool_router,
             transport,
             session_principal: principal,
+        }
+    }
+
+    /// The manager client of the current caller's Wazuh identity: its own (credentials or
+    /// `run_as`) when it is mapped to one, the server's otherwise. Never falls back to the
+    /// server's user for a caller mapped to an identity that does not exist.
+    pub(crate) fn manager(&self) -> Result<&ManagerClient, crate::tools::ToolError> {
+        let principal = crate::security::current_principal();
+        match &principal.wazuh_identity {
+            None => Ok(&self.ctx.manager),
+            Some(name) => self.ctx.identities.get(name).ok_or_else(|| crate::tools::ToolError {
+                message: format!(
+                    "this caller is mapped to the Wazuh identity `{name}`, which the server does not define (wazuh.identities); ask an operator"
+                ),
+            }),
         }
     }
 
@@ -170,6 +196,18 @@ impl ServerHandler for WazuhMcp {
         let arguments = Value::Object(request.arguments.clone().unwrap_or_default());
         let mut record = CallRecord::new(&principal, self.transport, name.clone(), arguments);
         let started = Instant::now();
+        if self.tool_router.get(&name).is_none() {
+            let reason = if crate::policy::TOOLS.iter().any(|t| t.name == name) {
+                format!(
+                    "tool `{name}` is not enabled on this server (read-only mode or the operator's tool lists); use the tools tools/list shows"
+                )
+            } else {
+                format!("unknown tool `{name}`; use the tools tools/list shows")
+            };
+            record.outcome = Outcome::Denied(reason.clone());
+            security.audit.record_call(&record);
+            return Err(ErrorData::invalid_params(reason, None));
+        }
         if let Some(tool) = self.tool_router.get(&name)
             && !security.allows(&principal, tool)
         {
@@ -182,11 +220,12 @@ impl ServerHandler for WazuhMcp {
                 None,
             ));
         }
-        // Per-caller Wazuh identities (own credentials or run_as) are not supported yet: such a
-        // caller must not silently act as the server's own Wazuh user.
-        if let Some(identity) = &principal.wazuh_identity {
+        // A caller mapped to an unknown Wazuh identity must not act as the server's own user.
+        if let Some(identity) = &principal.wazuh_identity
+            && !self.ctx.identities.contains_key(identity)
+        {
             let reason = format!(
-                "the caller is mapped to the Wazuh identity `{identity}`, which this version cannot use yet; remove wazuh_identity from its key or token"
+                "the caller is mapped to the Wazuh identity `{identity}`, which is not defined under wazuh.identities"
             );
             record.outcome = Outcome::Denied(reason.clone());
             security.audit.record_call(&record);
@@ -197,11 +236,47 @@ impl ServerHandler for WazuhMcp {
             security.audit.record_call(&record);
             return Err(error);
         }
-        let before = self.ctx.manager.stats().requests;
+        let writes = self.tool_router.get(&name).is_some_and(|tool| {
+            !tool
+                .annotations
+                .as_ref()
+                .and_then(|a| a.read_only_hint)
+                .unwrap_or(false)
+        });
+        if writes {
+            let change = crate::tools::actions::change_of(&name)
+                .unwrap_or("It changes the Wazuh deployment.");
+            match self
+                .ctx
+                .confirmations
+                .gate(&principal, &request, change, &context)
+                .await
+            {
+                Gate::Proceed(how) => record.confirmation = Some(how.as_str()),
+                Gate::Refuse(text) => {
+                    record.duration = started.elapsed();
+                    record.outcome = Outcome::Denied(format!("not confirmed: {text}"));
+                    security.audit.record_call(&record);
+                    return Ok(CallToolResponse::Complete(CallToolResult::error(vec![
+                        ContentBlock::text(text),
+                    ])));
+                }
+                Gate::Ask(input) => {
+                    record.duration = started.elapsed();
+                    record.outcome = Outcome::Pending("asked the user to confirm".into());
+                    security.audit.record_call(&record);
+                    return Ok(CallToolResponse::InputRequired(input));
+                }
+            }
+        }
         let call = ToolCallContext::new(self, request, context);
-        let response = with_principal(principal, self.tool_router.call(call)).await;
+        // Every request this call sends to Wazuh (logins and retries included), and no other
+        // call's: the count is kept per task.
+        let (response, upstream) =
+            wazuh_client::count_requests(with_principal(principal, self.tool_router.call(call)))
+                .await;
         record.duration = started.elapsed();
-        record.upstream_calls = self.ctx.manager.stats().requests.saturating_sub(before);
+        record.upstream_calls = upstream;
         record.outcome = match &response {
             Ok(CallToolResponse::Complete(result)) if result.is_error == Some(true) => {
                 let text = result

@@ -79,6 +79,9 @@ pub enum Outcome {
     Error(String),
     /// Policy refused the call, with the reason.
     Denied(String),
+    /// Not run yet: the server asked the client for the user's confirmation and waits for the
+    /// retry (which is audited on its own).
+    Pending(String),
 }
 
 impl Outcome {
@@ -88,6 +91,7 @@ impl Outcome {
             Outcome::Ok => "ok",
             Outcome::Error(_) => "error",
             Outcome::Denied(_) => "denied",
+            Outcome::Pending(_) => "pending",
         }
     }
 }
@@ -152,6 +156,8 @@ pub struct CallRecord {
     pub upstream: Vec<UpstreamCall>,
     /// The JSON-RPC request id, as text.
     pub request_id: Option<String>,
+    /// How a write call was confirmed (`elicitation`, `argument`); `None` for reads.
+    pub confirmation: Option<&'static str>,
 }
 
 impl std::fmt::Debug for CallRecord {
@@ -196,6 +202,7 @@ impl CallRecord {
             upstream_calls: 0,
             upstream: Vec::new(),
             request_id: None,
+            confirmation: None,
         }
     }
 }
@@ -386,9 +393,12 @@ impl AuditLog {
             Outcome::Error(message) => {
                 line.insert("error".into(), json!(truncate(message, MAX_TEXT)));
             }
-            Outcome::Denied(reason) => {
+            Outcome::Denied(reason) | Outcome::Pending(reason) => {
                 line.insert("reason".into(), json!(truncate(reason, MAX_TEXT)));
             }
+        }
+        if let Some(how) = record.confirmation {
+            line.insert("confirmed_by".into(), json!(how));
         }
         let millis = u64::try_from(record.duration.as_millis()).unwrap_or(u64::MAX);
         line.insert("duration_ms".into(), json!(millis));

@@ -362,7 +362,7 @@ impl WazuhMcp {
             older_than: p.older_than.filter(|s| !s.is_empty()),
             ..AgentQuery::default()
         };
-        let page = self.ctx.manager.agents_values(&query).await?;
+        let page = self.manager()?.agents_values(&query).await?;
         let output = ListOutput::from_page(page, offset, limit);
         Ok(structured_result(output.summary("agents"), &output))
     }
@@ -379,11 +379,7 @@ impl WazuhMcp {
         self.check_agent_visible(agent_id).await?;
         query.offset = Some(offset);
         query.limit = Some(limit);
-        let page = self
-            .ctx
-            .manager
-            .syscollector(agent_id, kind, &query)
-            .await?;
+        let page = self.manager()?.syscollector(agent_id, kind, &query).await?;
         let output = ListOutput::from_page(page, offset, limit);
         Ok(structured_result(
             format!("Agent {agent_id}: {}", output.summary(noun)),

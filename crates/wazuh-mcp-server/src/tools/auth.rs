@@ -54,7 +54,7 @@ impl WazuhMcp {
 
 impl WazuhMcp {
     async fn authenticate_impl(&self) -> Result<CallToolResult, ToolError> {
-        let session = self.ctx.manager.authenticate().await?;
+        let session = self.manager()?.authenticate().await?;
         let output = AuthenticateOutput {
             authenticated: true,
             user: session.user.clone(),

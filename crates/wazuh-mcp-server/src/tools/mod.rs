@@ -2,6 +2,7 @@
 //! client accepts, paged structured results with a compact text rendering, and errors an agent
 //! can act on.
 
+pub mod actions;
 pub mod agents;
 pub mod auth;
 pub mod rules;
@@ -469,7 +470,7 @@ impl From<wazuh_client::Error> for ToolError {
                 "The server's Wazuh credentials were refused; an operator must fix the configuration (this is not something a retry fixes)."
             }
             E::PermissionDenied(_) => {
-                "The Wazuh user this server uses lacks the permission for this; ask an operator, or use another tool."
+                "The Wazuh user this call runs as lacks the permission for this (Wazuh's RBAC); ask an operator, or use another tool."
             }
             E::NotFound(_) => "Check the name or id (list them first with the matching list tool).",
             E::BadRequest(_) => {

@@ -200,7 +200,7 @@ impl WazuhMcp {
             status: parse_status(p.status.as_deref())?,
             ..RuleQuery::default()
         };
-        let page = self.ctx.manager.rules(&query).await?;
+        let page = self.manager()?.rules(&query).await?;
         let output = ListOutput::from_page(page, offset, limit);
         Ok(structured_result(output.summary("rules"), &output))
     }
@@ -220,7 +220,7 @@ impl WazuhMcp {
             wazuh_client::validate::file_name(&name)?;
             query.filters.push(("filename".into(), name));
         }
-        let page = self.ctx.manager.rule_files(&query).await?;
+        let page = self.manager()?.rule_files(&query).await?;
         let output = ListOutput::from_page(page, offset, limit);
         Ok(structured_result(output.summary("rule files"), &output))
     }
@@ -230,7 +230,7 @@ impl WazuhMcp {
         p: RuleFileContentParams,
     ) -> Result<CallToolResult, ToolError> {
         let raw = p.raw.unwrap_or(true);
-        let content = self.ctx.manager.rule_file_content(&p.filename, raw).await?;
+        let content = self.manager()?.rule_file_content(&p.filename, raw).await?;
         let output = match content {
             RuleFileContent::Raw(text) => RuleFileContentOutput {
                 filename: p.filename.clone(),

@@ -113,7 +113,7 @@ impl WazuhMcp {
         if let Some(name) = p.name.filter(|n| !n.trim().is_empty()) {
             query.filters.push(("name".into(), name));
         }
-        let page = self.ctx.manager.sca(&p.agent_id, &query).await?;
+        let page = self.manager()?.sca(&p.agent_id, &query).await?;
         let output = ListOutput::from_page(page, offset, limit);
         Ok(structured_result(
             format!("Agent {}: {}", p.agent_id, output.summary("SCA policies")),
@@ -131,8 +131,7 @@ impl WazuhMcp {
             ..ScaCheckQuery::default()
         };
         let page = self
-            .ctx
-            .manager
+            .manager()?
             .sca_checks(&p.agent_id, &p.policy_id, &query)
             .await?;
         let output = ListOutput::from_page(page, offset, limit);

@@ -23,8 +23,8 @@ use wazuh_mcp_server::principal::Principal;
 
 const API_KEY: &str = "wmk_integration_test_key_0123456789";
 const SECRET: &str = "integration-secret-0123456789-abcdef";
-const IDP: &str = "https://idp.example.test/realms/soc";
-const RESOURCE: &str = "https://mcp.example.test/mcp";
+pub(crate) const IDP: &str = "https://idp.example.test/realms/soc";
+pub(crate) const RESOURCE: &str = "https://mcp.example.test/mcp";
 const METADATA_URL: &str = "https://mcp.example.test/.well-known/oauth-protected-resource/mcp";
 
 /// Serves `app` on 127.0.0.1:0 until the test's runtime ends.
@@ -78,14 +78,14 @@ async fn protected(auth: Authenticator) -> String {
 
 /// A JWKS endpoint whose document the test swaps, counting fetches.
 #[derive(Clone, Default)]
-struct Jwks {
+pub(crate) struct Jwks {
     doc: Arc<Mutex<Value>>,
     hits: Arc<AtomicUsize>,
     fail: Arc<Mutex<bool>>,
 }
 
 impl Jwks {
-    async fn start(&self) -> String {
+    pub(crate) async fn start(&self) -> String {
         async fn handler(State(j): State<Jwks>) -> Result<Json<Value>, StatusCode> {
             j.hits.fetch_add(1, Ordering::SeqCst);
             if *j.fail.lock().unwrap() {
@@ -99,7 +99,7 @@ impl Jwks {
         format!("http://{}/jwks", serve(app).await)
     }
 
-    fn publish(&self, keys: &[&IdpKey]) {
+    pub(crate) fn publish(&self, keys: &[&IdpKey]) {
         *self.doc.lock().unwrap() =
             json!({"keys": keys.iter().map(|k| k.jwk.clone()).collect::<Vec<_>>()});
     }
@@ -110,14 +110,14 @@ impl Jwks {
 }
 
 /// An ES256 key of the test IdP.
-struct IdpKey {
+pub(crate) struct IdpKey {
     kid: String,
     encoding: EncodingKey,
     jwk: Value,
 }
 
 impl IdpKey {
-    fn new(kid: &str) -> IdpKey {
+    pub(crate) fn new(kid: &str) -> IdpKey {
         let pair = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
         let raw = pair.public_key_raw();
         assert_eq!(raw.len(), 65, "uncompressed P-256 point");
@@ -139,12 +139,12 @@ impl IdpKey {
         jsonwebtoken::encode(&header, claims, &self.encoding).unwrap()
     }
 
-    fn sign(&self, claims: &Value) -> String {
+    pub(crate) fn sign(&self, claims: &Value) -> String {
         self.sign_as(&self.kid, claims)
     }
 }
 
-fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     jsonwebtoken::get_current_timestamp()
 }
 
@@ -157,7 +157,7 @@ fn idp_claims(sub: &str) -> Value {
     })
 }
 
-fn jwt_settings() -> JwtSettings {
+pub(crate) fn jwt_settings() -> JwtSettings {
     JwtSettings {
         secret: SecretString::from(SECRET),
         issuer: "wazuh-mcp".into(),
@@ -167,7 +167,7 @@ fn jwt_settings() -> JwtSettings {
     }
 }
 
-fn oauth_settings(jwks_url: &str) -> OAuthSettings {
+pub(crate) fn oauth_settings(jwks_url: &str) -> OAuthSettings {
     serde_yaml::from_str(&format!(
         "issuer: {IDP}\njwks_url: {jwks_url}\nresource: {RESOURCE}\nrefresh: 1h\n"
     ))

@@ -6,9 +6,13 @@
 
 mod auth;
 mod common;
+mod confirm;
 mod errors;
 mod http;
+mod identity;
+mod matrix;
 mod policy;
 mod security;
 mod tool_schemas;
+mod tls;
 mod tools;

@@ -25,7 +25,11 @@ async fn allowed_tools_limit_the_list_and_the_calls() {
     let err = try_call(&client, "get_agent_ports", json!({"agent_id": "001"}))
         .await
         .expect_err("a tool outside the policy cannot be called");
-    assert!(err.to_string().contains("tool not found"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("`get_agent_ports` is not enabled on this server"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,337 @@
+//! Confirmation of tools that change Wazuh: a human says yes before the call runs.
+//!
+//! How the server asks depends on what the client can do, never on what the model claims:
+//! - a client that declared elicitation and speaks protocol `2026-07-28` or later gets an
+//!   `input_required` result with an elicitation request; it retries the call with the user's
+//!   answer and the opaque `requestState`, which names a pending confirmation kept here (single
+//!   use, bound to the caller, the tool and the exact arguments, expiring after ten minutes);
+//! - a client that declared elicitation on an older protocol is asked inline
+//!   (`elicitation/create` while the call waits);
+//! - a client without elicitation must pass `confirm: true`, which the tool's description tells
+//!   the model to do only after the user agreed.
+//!
+//! A model cannot confirm on a user's behalf when the client can ask the user: `confirm` is
+//! ignored then. Every outcome, including a refusal, is audited by the caller of [`gate`].
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use rand::RngCore;
+use rmcp::RoleServer;
+use rmcp::model::{
+    CallToolRequestParams, ElicitRequest, ElicitRequestParams, ElicitationAction,
+    ElicitationSchema, InputRequest, InputRequiredResult, ProtocolVersion,
+};
+use rmcp::service::{ElicitationError, RequestContext};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::principal::Principal;
+
+/// How long a pending confirmation (and an inline question) waits for the user.
+pub const CONFIRMATION_TTL: Duration = Duration::from_secs(600);
+/// Pending confirmations kept at most; the oldest are dropped first.
+const MAX_PENDING: usize = 1024;
+/// Key of our elicitation request inside `inputRequests` / `inputResponses`.
+const INPUT_KEY: &str = "confirm";
+
+/// How a write call was confirmed, as written to the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirmation {
+    /// The user accepted an elicitation (inline or `input_required`).
+    Elicitation,
+    /// The client cannot elicit; the model passed `confirm: true`.
+    Argument,
+}
+
+impl Confirmation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confirmation::Elicitation => "elicitation",
+            Confirmation::Argument => "argument",
+        }
+    }
+}
+
+/// What to do with a write call.
+#[derive(Debug)]
+pub enum Gate {
+    /// Run it.
+    Proceed(Confirmation),
+    /// Do not run it; the text says why and what to do.
+    Refuse(String),
+    /// Ask the client for the user's answer and wait for the retry.
+    Ask(InputRequiredResult),
+}
+
+struct Pending {
+    principal: String,
+    tool: String,
+    digest: [u8; 32],
+    created: Instant,
+}
+
+/// Confirmations waiting for the client's retry (protocol `2026-07-28`).
+#[derive(Default)]
+pub struct Confirmations {
+    pending: Mutex<HashMap<String, Pending>>,
+}
+
+impl std::fmt::Debug for Confirmations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.pending.lock().map(|p| p.len()).unwrap_or(0);
+        f.debug_struct("Confirmations")
+            .field("pending", &n)
+            .finish()
+    }
+}
+
+#[derive(Deserialize)]
+struct Answer {
+    #[serde(default)]
+    confirm: Option<Value>,
+}
+
+rmcp::elicit_safe!(AnswerSchema);
+
+/// The form shown to the user: one required yes/no field.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+struct AnswerSchema {
+    /// Yes, make this change.
+    confirm: bool,
+}
+
+fn truthy(value: Option<&Value>) -> bool {
+    match value {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s.trim().eq_ignore_ascii_case("true"),
+        _ => false,
+    }
+}
+
+/// The arguments that define the call: everything but `confirm`, in a stable order.
+fn digest(tool: &str, arguments: &Map<String, Value>) -> [u8; 32] {
+    let stable: BTreeMap<&String, &Value> = arguments
+        .iter()
+        .filter(|(k, _)| k.as_str() != "confirm")
+        .collect();
+    let mut hasher = Sha256::new();
+    hasher.update(tool.as_bytes());
+    hasher.update([0]);
+    hasher.update(serde_json::to_vec(&stable).unwrap_or_default());
+    hasher.finalize().into()
+}
+
+fn principal_key(principal: &Principal) -> String {
+    format!("{:?}:{}", principal.kind, principal.subject)
+}
+
+/// The question put to the user: the tool, what it does, and its arguments.
+pub fn question(tool: &str, action: &str, arguments: &Map<String, Value>) -> String {
+    let shown: Vec<String> = arguments
+        .iter()
+        .filter(|(k, _)| k.as_str() != "confirm")
+        .map(|(k, v)| {
+            let v = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let v: String = v.chars().filter(|c| !c.is_control()).take(200).collect();
+            format!("{k}={v}")
+        })
+        .collect();
+    let args = if shown.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", shown.join(", "))
+    };
+    format!("Allow `{tool}`{args}? {action}")
+}
+
+fn elicit_request(message: String) -> Option<InputRequest> {
+    let schema = ElicitationSchema::builder()
+        .required_bool_with("confirm", |b| b.description("Yes, make this change"))
+        .build()
+        .ok()?;
+    Some(InputRequest::Elicitation(ElicitRequest::new(
+        ElicitRequestParams::FormElicitationParams {
+            meta: None,
+            message,
+            requested_schema: schema,
+        },
+    )))
+}
+
+impl Confirmations {
+    /// Decides whether the write call `request` by `principal` may run now.
+    /// `action` says in a sentence what the tool changes.
+    pub async fn gate(
+        &self,
+        principal: &Principal,
+        request: &CallToolRequestParams,
+        action: &str,
+        context: &RequestContext<RoleServer>,
+    ) -> Gate {
+        let tool = request.name.as_ref();
+        let empty = Map::new();
+        let arguments = request.arguments.as_ref().unwrap_or(&empty);
+        let can_elicit = context.client_capabilities().is_some_and(|c| {
+            c.elicitation
+                .is_some_and(|e| e.form.is_some() || e.url.is_none())
+        });
+        if !can_elicit {
+            return if truthy(arguments.get("confirm")) {
+                Gate::Proceed(Confirmation::Argument)
+            } else {
+                Gate::Refuse(format!(
+                    "`{tool}` changes Wazuh and needs the user's explicit agreement: {action} \
+                     Ask the user; only if they agree, call `{tool}` again with the same arguments \
+                     and `confirm: true`. Nothing was changed."
+                ))
+            };
+        }
+        let message = question(tool, action, arguments);
+        let multi_round = context
+            .protocol_version()
+            .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
+        if multi_round {
+            return self.multi_round(principal, request, arguments, message);
+        }
+        match context
+            .peer
+            .elicit_with_timeout::<AnswerSchema>(message, Some(CONFIRMATION_TTL))
+            .await
+        {
+            Ok(Some(answer)) if answer.confirm => Gate::Proceed(Confirmation::Elicitation),
+            Ok(_) | Err(ElicitationError::UserDeclined) => Gate::Refuse(declined(tool)),
+            Err(ElicitationError::UserCancelled) => Gate::Refuse(format!(
+                "The user cancelled the confirmation of `{tool}`; nothing was changed."
+            )),
+            Err(error) => Gate::Refuse(format!(
+                "Could not ask the user to confirm `{tool}` ({error}); nothing was changed."
+            )),
+        }
+    }
+
+    fn multi_round(
+        &self,
+        principal: &Principal,
+        request: &CallToolRequestParams,
+        arguments: &Map<String, Value>,
+        message: String,
+    ) -> Gate {
+        let tool = request.name.as_ref();
+        let digest = digest(tool, arguments);
+        let who = principal_key(principal);
+        let Ok(mut pending) = self.pending.lock() else {
+            return Gate::Refuse("internal error: confirmation state unavailable".into());
+        };
+        pending.retain(|_, p| p.created.elapsed() < CONFIRMATION_TTL);
+        if let Some(state) = &request.request_state {
+            // Single use: whatever the answer, this confirmation is spent.
+            let Some(entry) = pending.remove(state) else {
+                return Gate::Refuse(format!(
+                    "This confirmation of `{tool}` expired or was already used; call `{tool}` again to ask anew. Nothing was changed."
+                ));
+            };
+            if entry.principal != who || entry.tool != tool || entry.digest != digest {
+                return Gate::Refuse(format!(
+                    "This confirmation was given for another call; call `{tool}` again to ask anew. Nothing was changed."
+                ));
+            }
+            let answer = request
+                .input_responses
+                .as_ref()
+                .and_then(|r| r.get(INPUT_KEY))
+                .cloned()
+                .unwrap_or(Value::Null);
+            let action = answer
+                .get("action")
+                .cloned()
+                .and_then(|a| serde_json::from_value::<ElicitationAction>(a).ok());
+            let content: Option<Answer> = answer
+                .get("content")
+                .cloned()
+                .and_then(|c| serde_json::from_value(c).ok());
+            return match action {
+                Some(ElicitationAction::Accept)
+                    if content.is_some_and(|c| truthy(c.confirm.as_ref())) =>
+                {
+                    Gate::Proceed(Confirmation::Elicitation)
+                }
+                Some(ElicitationAction::Cancel) => Gate::Refuse(format!(
+                    "The user cancelled the confirmation of `{tool}`; nothing was changed."
+                )),
+                _ => Gate::Refuse(declined(tool)),
+            };
+        }
+        let Some(input) = elicit_request(message) else {
+            return Gate::Refuse("internal error: cannot build the confirmation form".into());
+        };
+        if pending.len() >= MAX_PENDING
+            && let Some(oldest) = pending
+                .iter()
+                .min_by_key(|(_, p)| p.created)
+                .map(|(k, _)| k.clone())
+        {
+            pending.remove(&oldest);
+        }
+        let mut id = [0u8; 24];
+        rand::rng().fill_bytes(&mut id);
+        let id: String = id.iter().map(|b| format!("{b:02x}")).collect();
+        pending.insert(
+            id.clone(),
+            Pending {
+                principal: who,
+                tool: tool.to_string(),
+                digest,
+                created: Instant::now(),
+            },
+        );
+        Gate::Ask(InputRequiredResult::new(
+            Some(BTreeMap::from([(INPUT_KEY.to_string(), input)])),
+            Some(id),
+        ))
+    }
+}
+
+fn declined(tool: &str) -> String {
+    format!(
+        "The user did not confirm `{tool}`; nothing was changed. Do not retry unless the user asks for it."
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn digest_ignores_confirm_and_key_order() {
+        let a = json!({"agent_id": "001", "confirm": true});
+        let b = json!({"confirm": false, "agent_id": "001"});
+        let c = json!({"agent_id": "002"});
+        let map = |v: &Value| v.as_object().unwrap().clone();
+        assert_eq!(digest("t", &map(&a)), digest("t", &map(&b)));
+        assert_ne!(digest("t", &map(&a)), digest("t", &map(&c)));
+        assert_ne!(digest("t", &map(&a)), digest("u", &map(&a)));
+    }
+
+    #[test]
+    fn question_names_the_call_without_control_characters() {
+        let args = json!({"agent_id": "001\u{1b}[31m", "confirm": true});
+        let q = question("restart_agent", "Restarts it.", args.as_object().unwrap());
+        assert_eq!(q, "Allow `restart_agent` (agent_id=001[31m)? Restarts it.");
+    }
+
+    #[test]
+    fn truthy_values() {
+        assert!(truthy(Some(&json!(true))));
+        assert!(truthy(Some(&json!("TRUE"))));
+        assert!(!truthy(Some(&json!("yes"))));
+        assert!(!truthy(Some(&json!(1))));
+        assert!(!truthy(None));
+    }
+}

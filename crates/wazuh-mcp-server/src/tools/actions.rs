@@ -1,0 +1,121 @@
+//! Tools that change Wazuh: `restart_agent`.
+//!
+//! None is offered in read-only mode (the default). Each needs the user's confirmation before it
+//! runs (see [`crate::confirm`]); the server enforces that around the call, so the tool bodies
+//! here only act.
+
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::CallToolResult;
+use rmcp::{tool, tool_router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{Args, FailedOut, ToolError, finish, lenient_bool, structured_result};
+use crate::server::WazuhMcp;
+
+/// What a write tool changes, in one sentence, for the confirmation question; `None` for tools
+/// that change nothing.
+pub fn change_of(tool: &str) -> Option<&'static str> {
+    match tool {
+        "restart_agent" => Some(
+            "Restarts the Wazuh agent service on that host: it stops reporting for a few seconds and reloads its configuration.",
+        ),
+        _ => None,
+    }
+}
+
+/// Arguments of `restart_agent`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(default)]
+#[schemars(transform = super::requires_agent)]
+pub struct RestartAgentParams {
+    /// Agent id: a string of 3+ digits, like `001` (not `000`, the manager).
+    #[serde(deserialize_with = "super::lenient_string")]
+    pub agent_id: String,
+    /// `true` only after the user explicitly agreed to this restart. Needed when the client
+    /// cannot ask the user itself; ignored when it can (the server asks the user directly).
+    #[serde(deserialize_with = "lenient_bool")]
+    #[schemars(with = "Option<bool>")]
+    pub confirm: Option<bool>,
+}
+
+/// The answer of a write tool: what Wazuh did.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = super::no_nulls)]
+pub struct ActionOutput {
+    /// Ids Wazuh acted on.
+    pub affected: Vec<String>,
+    /// Ids Wazuh could not act on, with why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed_items: Vec<FailedOut>,
+    /// Wazuh's summary message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+#[tool_router(router = actions_router, vis = "pub(crate)")]
+impl WazuhMcp {
+    #[tool(
+        name = "restart_agent",
+        description = "Restart the Wazuh agent on one host (e.g. after a configuration change, or when it stopped reporting). Changes the agent: the user must agree first; the server asks the user when the client supports it, otherwise pass confirm: true only after the user said yes. Not available in read-only mode.",
+        annotations(
+            title = "Restart agent",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        ),
+        output_schema = rmcp::handler::server::tool::schema_for_output::<ActionOutput>()
+    )]
+    pub(crate) async fn restart_agent(
+        &self,
+        Parameters(Args(params)): Parameters<Args<RestartAgentParams>>,
+    ) -> CallToolResult {
+        finish(self.restart_agent_impl(params).await)
+    }
+}
+
+impl WazuhMcp {
+    async fn restart_agent_impl(&self, p: RestartAgentParams) -> Result<CallToolResult, ToolError> {
+        if p.agent_id.trim_start_matches('0').is_empty() && !p.agent_id.is_empty() {
+            return Err(ToolError::invalid(
+                "agent_id",
+                p.agent_id,
+                "`000` is the manager, which this tool does not restart; give an agent id such as `001`.".into(),
+            ));
+        }
+        self.check_agent_visible(&p.agent_id).await?;
+        let page = self.manager()?.restart_agent(&p.agent_id).await?;
+        let affected: Vec<String> = page
+            .items
+            .iter()
+            .map(|v| match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect();
+        let output = ActionOutput {
+            failed_items: page
+                .failed_items
+                .iter()
+                .map(|f| FailedOut {
+                    code: f.code.unwrap_or_default(),
+                    message: f.message.clone(),
+                    ids: f.ids.clone(),
+                })
+                .collect(),
+            message: page.message.clone(),
+            affected,
+        };
+        let summary = if output.affected.iter().any(|id| id == &p.agent_id) {
+            format!("Agent {}: restart requested", p.agent_id)
+        } else {
+            format!("Agent {}: not restarted", p.agent_id)
+        };
+        let mut result = structured_result(summary, &output);
+        if output.affected.is_empty() {
+            result.is_error = Some(true);
+        }
+        Ok(result)
+    }
+}
