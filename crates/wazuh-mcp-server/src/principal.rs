@@ -16,6 +16,9 @@ pub enum PrincipalKind {
     IssuedToken,
     /// A JWT from an external identity provider (OAuth 2.1 resource server).
     OAuth,
+    /// HTTPS with a verified client certificate (mutual TLS) and no other credential: named
+    /// `cert:<CN>`, with the server's whole policy, like an anonymous caller.
+    ClientCertificate,
 }
 
 /// The caller of a request, carried in the request's extensions to every tool call.

@@ -209,6 +209,17 @@ async fn serve_http(
 pub async fn check(args: ConfigArgs, log: &LogOptions) -> anyhow::Result<()> {
     let config = load_config(&args, CliOverrides::default(), log)?;
     println!("configuration: ok");
+    if config.server.tls.enabled() {
+        tls::server_config(&config.server.tls)?;
+        println!(
+            "server TLS: certificate and key load{}",
+            if config.server.tls.requires_client_certificates() {
+                ", client certificates required"
+            } else {
+                ""
+            }
+        );
+    }
     let app = App::new(&config)?;
     let session = app
         .ctx
@@ -222,6 +233,23 @@ pub async fn check(args: ConfigArgs, log: &LogOptions) -> anyhow::Result<()> {
         session.api.api_version.as_deref().unwrap_or("unknown"),
         session.user
     );
+    let mut identities: Vec<_> = app.ctx.identities.iter().collect();
+    identities.sort_by(|a, b| a.0.cmp(b.0));
+    for (name, client) in identities {
+        let session = client
+            .authenticate()
+            .await
+            .with_context(|| format!("logging in as the Wazuh identity `{name}`"))?;
+        let roles = client
+            .token_claims()
+            .map(|c| c.rbac_roles)
+            .unwrap_or_default();
+        println!(
+            "wazuh identity {name}: logged in as {}{}, roles {roles:?}",
+            session.user,
+            if session.run_as { " (run_as)" } else { "" },
+        );
+    }
     if let Some(indexer) = &app.ctx.indexer {
         let info = indexer.info().await.context("reaching the indexer")?;
         println!(

@@ -212,6 +212,43 @@ fn check_with_a_good_config() {
 }
 
 #[test]
+fn check_logs_in_every_wazuh_identity() {
+    let dir = Dir::new();
+    let identities = "  identities:\n    linux-context:\n      run_as: {groups: [linux]}\n    linux-user:\n      username: linux-analyst\n      password: linux-analyst\n";
+    let config = dir.write("config.yaml", &format!("{GOOD_CONFIG}{identities}"));
+    let env = [
+        ("TEST_WAZUH_URL", sim_url()),
+        ("TEST_WAZUH_PASSWORD", "wazuh"),
+    ];
+    let run = dir.run(&["check", "--config", config.to_str().unwrap()], &env);
+    assert!(run.success, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("wazuh identity linux-context: logged in as wazuh (run_as), roles [100]"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("wazuh identity linux-user: logged in as linux-analyst, roles [100]"),
+        "{}",
+        run.stdout
+    );
+
+    let wrong = "  identities:\n    tier2:\n      username: linux-analyst\n      password: not-the-password\n";
+    let config = dir.write("wrong.yaml", &format!("{GOOD_CONFIG}{wrong}"));
+    let run = dir.run(&["check", "--config", config.to_str().unwrap()], &env);
+    assert!(!run.success);
+    assert!(
+        run.stderr
+            .contains("logging in as the Wazuh identity `tier2`"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("not-the-password"), "{}", run.stderr);
+}
+
+#[test]
 fn check_with_bad_configs() {
     let dir = Dir::new();
     let config = dir.write("config.yaml", GOOD_CONFIG);

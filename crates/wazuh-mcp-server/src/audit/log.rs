@@ -651,6 +651,7 @@ fn kind_str(kind: PrincipalKind) -> &'static str {
         PrincipalKind::ApiKey => "api_key",
         PrincipalKind::IssuedToken => "issued_token",
         PrincipalKind::OAuth => "oauth",
+        PrincipalKind::ClientCertificate => "client_certificate",
     }
 }
 

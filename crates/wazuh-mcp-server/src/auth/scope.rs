@@ -33,7 +33,7 @@ pub fn allows_tool(principal: &Principal, tool_name: &str, toolset: &str, read_o
     if principal.scopes.is_empty() {
         return matches!(
             principal.kind,
-            PrincipalKind::Local | PrincipalKind::Anonymous
+            PrincipalKind::Local | PrincipalKind::Anonymous | PrincipalKind::ClientCertificate
         );
     }
     principal.scopes.iter().any(|scope| match scope.as_str() {

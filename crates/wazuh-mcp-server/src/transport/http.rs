@@ -306,6 +306,7 @@ async fn certificate_principal(mut request: Request, next: Next) -> Response {
         && principal.kind == PrincipalKind::Anonymous
     {
         principal.subject = format!("cert:{subject}");
+        principal.kind = PrincipalKind::ClientCertificate;
     }
     next.run(request).await
 }

@@ -633,3 +633,54 @@ async fn request_limits_without_content_length() {
     assert!(status.contains(" 200 "), "{status}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn client_certificates_name_the_caller_in_the_audit() {
+    let pki = Pki::new();
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let audit = dir.path().join("audit.jsonl");
+    let mut config = crate::common::config(crate::common::shared_manager_url());
+    config.audit.enabled = true;
+    config.audit.path = Some(audit.clone());
+    let app = wazuh_mcp_server::App::new(&config).expect("app builds");
+    let shutdown = CancellationToken::new();
+    let router = http::router(&app, HttpOptions::default(), shutdown.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let addr = listener.local_addr().expect("local address");
+    let tls = tls::server_config(&pki.settings(Some(ClientAuth::Required))).expect("TLS loads");
+    let task = tokio::spawn(http::serve_tls(listener, router, tls, shutdown.clone()));
+
+    let client = pki.client(Some(&pki.analyst2), BOTH, true);
+    let transport = StreamableHttpClientTransport::with_client(
+        client,
+        StreamableHttpClientTransportConfig::with_uri(format!("https://{addr}/mcp")),
+    );
+    let mcp = tokio::time::timeout(PATIENCE, ().serve(transport))
+        .await
+        .expect("initializes in time")
+        .expect("connects");
+    let result = mcp
+        .call_tool(
+            CallToolRequestParams::new("get_agents")
+                .with_arguments(json!({"limit": 1}).as_object().expect("object").clone()),
+        )
+        .await
+        .expect("tools/call");
+    assert_ne!(result.is_error, Some(true));
+    mcp.cancel().await.expect("closes");
+    app.ctx.security.audit.flush().await;
+    let line: Value = std::fs::read_to_string(&audit)
+        .expect("the audit file")
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("JSON lines"))
+        .find(|l| l["event"] == "tool_call")
+        .expect("the call is audited");
+    assert_eq!(
+        line["principal"],
+        json!({"subject": "cert:analyst2", "kind": "client_certificate"})
+    );
+    shutdown.cancel();
+    let _ = tokio::time::timeout(PATIENCE, task).await;
+}
