@@ -865,13 +865,15 @@ pub(crate) fn build(seed: u64, p: &Profile, now: DateTime<Utc>) -> Inventory {
         Vec::new()
     };
     let _ = pick(&mut rng, &[0u8]);
-    Inventory {
+    let mut inventory = Inventory {
         scan_time,
         packages,
         processes,
         ports,
         hotfixes,
-    }
+    };
+    super::hostile::plant(p, &mut inventory);
+    inventory
 }
 
 fn person(rng: &mut impl Rng) -> String {

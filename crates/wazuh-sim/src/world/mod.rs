@@ -17,6 +17,16 @@
 //! | `002` | `WIN-DC01` (Server 2022) | PowerShell `-EncodedCommand` (process, alert 92057), Run-key persistence via `reg add ...\Run` (processes, registry FIM item, alert 92302), connection to 192.168.1.100 (ports, alert 92107) |
 //! | `003` | `<DEPT>-LAPTOP-01` (Windows 11) | PowerShell `-EncodedCommand` (process, alert 92057), connection to 192.168.1.100:8080 |
 //! | `004` | `db-<env>-01` (RHEL 9) | SSH brute force from 192.168.1.100 (5710 ×10, 5712) then a successful login (5715), established SSH session from 192.168.1.100 |
+//!
+//! # Hostile data
+//!
+//! With at least six agents, `005` ([`HOSTILE_AGENT`], a macOS laptop) also carries inventory
+//! an attacker would write to get at the model reading it (see the `hostile` module): a package
+//! with ANSI escapes and prompt-injection text in its name, version and vendor and a `../`
+//! location; a process whose command line holds a terminal-title escape, CR LF and "SYSTEM:
+//! ignore prior instructions"; a process whose command line is 40,000 characters long; and a
+//! listening port (31337) whose process name hides zero-width characters and a right-to-left
+//! override.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -32,6 +42,7 @@ mod alerts;
 mod catalog;
 mod fim;
 mod fleet;
+mod hostile;
 mod inventory;
 mod mitre;
 mod rng;
@@ -44,6 +55,11 @@ pub use alerts::{ALERT_DAYS, ALERTS_PER_AGENT_DAY, MAX_ALERTS};
 pub use catalog::Family;
 pub use fim::CRONTAB_PATH;
 pub use fleet::ATTACKER_IP;
+pub use hostile::{
+    HOSTILE_AGENT, HOSTILE_CMDLINE, HOSTILE_PACKAGE_LOCATION, HOSTILE_PACKAGE_NAME,
+    HOSTILE_PACKAGE_VENDOR, HOSTILE_PACKAGE_VERSION, HOSTILE_PORT, HOSTILE_PORT_PROCESS,
+    HOSTILE_PROCESS_NAME, OVERSIZE_CMDLINE_CHARS, OVERSIZE_PROCESS_NAME, oversize_cmdline,
+};
 pub use inventory::{
     CRON_PERSISTENCE_CMDLINE, ENCODED_POWERSHELL_SCRIPT, REVERSE_SHELL_CMDLINE, RUN_KEY_CMDLINE,
     encoded_powershell_cmdline,

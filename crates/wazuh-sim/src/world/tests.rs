@@ -313,6 +313,96 @@ fn planted_threats_are_visible_everywhere() {
 }
 
 #[test]
+fn hostile_data_is_on_one_agent_in_the_api_and_the_indexer() {
+    let w = small();
+    assert_eq!(w.agent(HOSTILE_AGENT).unwrap()["os"]["platform"], "darwin");
+    assert_eq!(w.agent(HOSTILE_AGENT).unwrap()["status"], "active");
+    let packages = w
+        .syscollector(HOSTILE_AGENT, Syscollector::Packages)
+        .unwrap();
+    let package = packages
+        .iter()
+        .find(|p| p["name"] == HOSTILE_PACKAGE_NAME)
+        .expect("the hostile package");
+    assert_eq!(package["version"], HOSTILE_PACKAGE_VERSION);
+    assert_eq!(package["vendor"], HOSTILE_PACKAGE_VENDOR);
+    assert_eq!(package["location"], HOSTILE_PACKAGE_LOCATION);
+    let processes = w
+        .syscollector(HOSTILE_AGENT, Syscollector::Processes)
+        .unwrap();
+    let helper = processes
+        .iter()
+        .find(|p| p["name"] == HOSTILE_PROCESS_NAME)
+        .expect("the hostile process");
+    assert_eq!(
+        format!(
+            "{} {}",
+            helper["cmd"].as_str().unwrap(),
+            helper["argvs"].as_str().unwrap()
+        ),
+        HOSTILE_CMDLINE
+    );
+    let oversize = processes
+        .iter()
+        .find(|p| p["cmd"] == oversize_cmdline().as_str())
+        .expect("the oversize process");
+    assert_eq!(oversize["name"], OVERSIZE_PROCESS_NAME);
+    assert_eq!(oversize["argvs"], "");
+    let ports = w.syscollector(HOSTILE_AGENT, Syscollector::Ports).unwrap();
+    let port = ports
+        .iter()
+        .find(|p| p["local"]["port"] == HOSTILE_PORT)
+        .expect("the hostile port");
+    assert_eq!(port["process"], HOSTILE_PORT_PROCESS);
+    assert_eq!(
+        port["pid"],
+        helper["pid"].as_str().unwrap().parse::<u64>().unwrap()
+    );
+    // The same items in the inventory indices, on that agent only.
+    fn holds(value: &Value, needle: &str) -> bool {
+        match value {
+            Value::String(s) => s == needle,
+            Value::Array(items) => items.iter().any(|v| holds(v, needle)),
+            Value::Object(map) => map.values().any(|v| holds(v, needle)),
+            _ => false,
+        }
+    }
+    for (kind, needle) in [
+        (InventoryKind::Packages, HOSTILE_PACKAGE_NAME),
+        (InventoryKind::Processes, HOSTILE_PROCESS_NAME),
+        (InventoryKind::Ports, HOSTILE_PORT_PROCESS),
+    ] {
+        let agents: Vec<String> = w
+            .inventory_states(kind)
+            .filter(|d| holds(&d.source, needle))
+            .map(|d| {
+                d.source["agent"]["id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(agents, [HOSTILE_AGENT], "{kind:?}");
+    }
+    // Nothing hostile on the other agents.
+    for a in w.agents() {
+        let id = a["id"].as_str().unwrap();
+        if id == HOSTILE_AGENT {
+            continue;
+        }
+        for kind in [
+            Syscollector::Packages,
+            Syscollector::Processes,
+            Syscollector::Ports,
+        ] {
+            let text = Value::Array(w.syscollector(id, kind).unwrap()).to_string();
+            assert!(!text.contains("\\u001b"), "{id} {kind:?}");
+            assert!(!text.contains("IGNORE ALL PREVIOUS"), "{id} {kind:?}");
+        }
+    }
+}
+
+#[test]
 fn alerts_use_real_rules_and_look_real() {
     let w = small();
     let r = reference();
