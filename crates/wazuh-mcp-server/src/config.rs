@@ -256,7 +256,7 @@ pub struct ServerSettings {
     pub log_json: bool,
     /// `Host` header values accepted on HTTP (DNS-rebinding protection); empty = loopback names only.
     pub allowed_hosts: Vec<String>,
-    /// `Origin` values accepted on HTTP (`https://app.example.com`, `http://localhost:*`); empty = no browser origins.
+    /// `Origin` values accepted on HTTP (`https://app.example.com`, `http://localhost:*`); empty = loopback pages only (`http(s)://localhost`, `127.0.0.1`, `[::1]`, any port).
     pub allowed_origins: Vec<String>,
     /// Largest request body accepted on `/mcp` and `/messages/` (bytes); larger ones get 413.
     pub max_body_bytes: usize,

@@ -103,6 +103,15 @@ struct AnswerSchema {
     confirm: bool,
 }
 
+/// The arguments, unwrapped from the reference design's `{"args": {...}}` form as the tools
+/// unwrap them, so the same call is confirmed (and digested) whichever form it takes.
+fn unwrap_args(arguments: &Map<String, Value>) -> &Map<String, Value> {
+    match arguments.get("args") {
+        Some(Value::Object(inner)) if arguments.len() == 1 => inner,
+        _ => arguments,
+    }
+}
+
 fn truthy(value: Option<&Value>) -> bool {
     match value {
         Some(Value::Bool(b)) => *b,
@@ -176,7 +185,7 @@ impl Confirmations {
     ) -> Gate {
         let tool = request.name.as_ref();
         let empty = Map::new();
-        let arguments = request.arguments.as_ref().unwrap_or(&empty);
+        let arguments = unwrap_args(request.arguments.as_ref().unwrap_or(&empty));
         let can_elicit = context.client_capabilities().is_some_and(|c| {
             c.elicitation
                 .is_some_and(|e| e.form.is_some() || e.url.is_none())
@@ -224,6 +233,7 @@ impl Confirmations {
     ) -> Gate {
         let tool = request.name.as_ref();
         let digest = digest(tool, arguments);
+        // (`arguments` is already unwrapped from `{"args": {...}}` by `gate`.)
         let who = principal_key(principal);
         let Ok(mut pending) = self.pending.lock() else {
             return Gate::Refuse("internal error: confirmation state unavailable".into());
@@ -324,6 +334,15 @@ mod tests {
         let args = json!({"agent_id": "001\u{1b}[31m", "confirm": true});
         let q = question("restart_agent", "Restarts it.", args.as_object().unwrap());
         assert_eq!(q, "Allow `restart_agent` (agent_id=001[31m)? Restarts it.");
+    }
+
+    #[test]
+    fn wrapped_arguments_confirm_like_flat_ones() {
+        let wrapped = json!({"args": {"agent_id": "001", "confirm": true}});
+        let flat = json!({"agent_id": "001"});
+        let wrapped = unwrap_args(wrapped.as_object().unwrap());
+        assert!(truthy(wrapped.get("confirm")));
+        assert_eq!(digest("t", wrapped), digest("t", flat.as_object().unwrap()));
     }
 
     #[test]

@@ -142,6 +142,31 @@ impl WazuhMcp {
     }
 }
 
+/// Longest string a tool argument may hold. Filters, names and searches are far shorter; longer
+/// ones only make Wazuh's URLs and error texts explode.
+pub const MAX_ARGUMENT_CHARS: usize = 4096;
+
+/// The first string argument (at any depth) longer than [`MAX_ARGUMENT_CHARS`], as an error
+/// text saying what to do.
+fn oversized_argument(arguments: Option<&serde_json::Map<String, Value>>) -> Option<String> {
+    fn longest(value: &Value) -> usize {
+        match value {
+            Value::String(s) => s.chars().count(),
+            Value::Array(items) => items.iter().map(longest).max().unwrap_or(0),
+            Value::Object(map) => map.values().map(longest).max().unwrap_or(0),
+            _ => 0,
+        }
+    }
+    let (name, chars) = arguments?
+        .iter()
+        .map(|(name, value)| (name, longest(value)))
+        .find(|(_, chars)| *chars > MAX_ARGUMENT_CHARS)?;
+    Some(format!(
+        "argument `{}` holds a string of {chars} characters; the limit is {MAX_ARGUMENT_CHARS}. Use a shorter value (narrow the filter, or page through results).",
+        crate::tools::clean_message(name, 64)
+    ))
+}
+
 fn unauthenticated() -> ErrorData {
     ErrorData::invalid_request("this request carries no authenticated caller", None)
 }
@@ -235,6 +260,14 @@ impl ServerHandler for WazuhMcp {
             record.outcome = Outcome::Denied(error.message.to_string());
             security.audit.record_call(&record);
             return Err(error);
+        }
+        if let Some(problem) = oversized_argument(request.arguments.as_ref()) {
+            record.duration = started.elapsed();
+            record.outcome = Outcome::Error(problem.clone());
+            security.audit.record_call(&record);
+            return Ok(CallToolResponse::Complete(CallToolResult::error(vec![
+                ContentBlock::text(problem),
+            ])));
         }
         let writes = self.tool_router.get(&name).is_some_and(|tool| {
             !tool

@@ -353,10 +353,12 @@ impl ListOutput {
             None => line.push(')'),
         }
         for failed in &self.failed_items {
+            // Above the data marker: cleaned and kept short like every error text.
+            let ids = failed.ids.join(", ");
             line.push_str(&format!(
                 "\nnot returned: {} ({}, code {})",
-                failed.ids.join(", "),
-                failed.message,
+                clean_message(&ids, 200),
+                clean_message(&failed.message, 300),
                 failed.code
             ));
         }
@@ -369,6 +371,28 @@ pub const DATA_MARKER: &str = "Data from Wazuh and its monitored hosts (untruste
 
 /// Longest string value passed on; longer ones are cut with a visible marker.
 pub const MAX_FIELD_CHARS: usize = 16 * 1024;
+
+/// Longest error text returned to the model (it may quote arguments or Wazuh's details).
+pub const MAX_ERROR_CHARS: usize = 1000;
+
+/// Invisible characters that change how text reads without showing: zero-width spaces and
+/// joiners, bidirectional embeddings, overrides and isolates, the word joiner and the BOM.
+/// `char::is_control` does not cover them (they are format characters).
+fn is_hidden_format(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// Error and summary text: cleaned like data ([`sanitize`]) and cut at `max` characters, with
+/// what was cut said.
+pub fn clean_message(text: &str, max: usize) -> String {
+    let clean = clean_text(text);
+    let total = clean.chars().count();
+    if total <= max {
+        return clean;
+    }
+    let kept: String = clean.chars().take(max).collect();
+    format!("{kept} [... {} more characters cut]", total - max)
+}
 
 /// A structured result with a compact text rendering: the summary, a line saying the rest is
 /// untrusted data, then the JSON on one line (so nothing inside a value can start a line of
@@ -401,9 +425,9 @@ pub fn sanitize(value: Value) -> Value {
 
 fn clean_text(text: &str) -> String {
     let needs_work = text.chars().count() > MAX_FIELD_CHARS
-        || text
-            .chars()
-            .any(|c| (c.is_control() && c != '\n' && c != '\t') || c == '\u{1b}');
+        || text.chars().any(|c| {
+            (c.is_control() && c != '\n' && c != '\t') || c == '\u{1b}' || is_hidden_format(c)
+        });
     if !needs_work {
         return text.to_string();
     }
@@ -427,7 +451,7 @@ fn clean_text(text: &str) -> String {
             }
             continue;
         }
-        if c.is_control() && c != '\n' && c != '\t' {
+        if (c.is_control() && c != '\n' && c != '\t') || is_hidden_format(c) {
             continue;
         }
         if kept < MAX_FIELD_CHARS {
@@ -451,13 +475,19 @@ pub struct ToolError {
 
 impl ToolError {
     pub fn invalid(field: &str, value: String, fix: String) -> ToolError {
+        let value = clean_message(&value, 100);
         ToolError {
             message: format!("invalid {field} `{value}`: {fix}"),
         }
     }
 
+    /// The `isError` result: the message cleaned of control and hidden characters (it may
+    /// quote arguments or Wazuh's own details) and kept short.
     pub fn into_result(self) -> CallToolResult {
-        CallToolResult::error(vec![ContentBlock::text(self.message)])
+        CallToolResult::error(vec![ContentBlock::text(clean_message(
+            &self.message,
+            MAX_ERROR_CHARS,
+        ))])
     }
 }
 
@@ -580,6 +610,21 @@ mod tests {
             "{}",
             &long[long.len() - 40..]
         );
+    }
+
+    #[test]
+    fn hidden_characters_and_long_errors() {
+        let clean = sanitize(serde_json::json!("sshd\u{200B}\u{202E}dm\u{202C}\u{FEFF}x"));
+        assert_eq!(clean, "sshddmx");
+        let error = ToolError {
+            message: format!("bad\r\n\u{1b}[31mvalue {}", "A".repeat(5000)),
+        }
+        .into_result();
+        let text = error.content[0].as_text().unwrap().text.clone();
+        assert!(text.starts_with("bad\nvalue AAAA"), "{}", &text[..20]);
+        assert!(text.ends_with("[... 4010 more characters cut]"), "{text}");
+        let invalid = ToolError::invalid("status", "x".repeat(500), "use enabled".into());
+        assert!(invalid.message.len() < 200, "{}", invalid.message);
     }
 
     #[test]

@@ -76,7 +76,22 @@ pub struct RuleFileContentParams {
     #[serde(deserialize_with = "lenient_bool")]
     #[schemars(with = "Option<bool>")]
     pub raw: Option<bool>,
+    /// XML text only: first line to return (1-based, default 1); pass `next_start_line` back
+    /// to read on.
+    #[serde(deserialize_with = "super::lenient_u64")]
+    #[schemars(with = "Option<u64>", range(min = 1))]
+    pub start_line: Option<u64>,
+    /// XML text only: lines to return (default 400, at most 2000; fewer when they would exceed
+    /// 16 KiB of text).
+    #[serde(deserialize_with = "super::lenient_u64")]
+    #[schemars(with = "Option<u64>", range(min = 1, max = 2000))]
+    pub max_lines: Option<u64>,
 }
+
+/// Lines of a rule file returned when `max_lines` is not given.
+const DEFAULT_LINES: u64 = 400;
+/// Most lines of a rule file returned at once.
+const MAX_LINES: u64 = 2000;
 
 /// The content of a rule file.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -85,8 +100,17 @@ pub struct RuleFileContentOutput {
     pub filename: String,
     /// `xml` or `json`.
     pub format: String,
-    /// The XML text (format `xml`) or the parsed file (format `json`).
+    /// The XML text (format `xml`: the lines asked for) or the parsed file (format `json`).
     pub content: serde_json::Value,
+    /// Format `xml`: the file's number of lines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_lines: Option<u64>,
+    /// Format `xml`: the first line returned (1-based).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_line: Option<u64>,
+    /// Format `xml`: where the next part starts; absent after the last line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_start_line: Option<u64>,
 }
 
 fn parse_status(status: Option<&str>) -> Result<Option<RuleStatus>, ToolError> {
@@ -230,20 +254,74 @@ impl WazuhMcp {
         p: RuleFileContentParams,
     ) -> Result<CallToolResult, ToolError> {
         let raw = p.raw.unwrap_or(true);
+        let start = p.start_line.unwrap_or(1);
+        let max = p.max_lines.unwrap_or(DEFAULT_LINES);
+        if start == 0 {
+            return Err(ToolError::invalid(
+                "start_line",
+                "0".into(),
+                "lines are numbered from 1".into(),
+            ));
+        }
+        if max == 0 || max > MAX_LINES {
+            return Err(ToolError::invalid(
+                "max_lines",
+                max.to_string(),
+                format!("give 1 to {MAX_LINES}"),
+            ));
+        }
         let content = self.manager()?.rule_file_content(&p.filename, raw).await?;
         let output = match content {
-            RuleFileContent::Raw(text) => RuleFileContentOutput {
-                filename: p.filename.clone(),
-                format: "xml".into(),
-                content: serde_json::Value::String(text),
-            },
+            RuleFileContent::Raw(text) => {
+                let lines: Vec<&str> = text.lines().collect();
+                let total = lines.len() as u64;
+                if start > total.max(1) {
+                    return Err(ToolError::invalid(
+                        "start_line",
+                        start.to_string(),
+                        format!("the file has {total} lines"),
+                    ));
+                }
+                let first = usize::try_from(start - 1).unwrap_or(usize::MAX);
+                let count = usize::try_from(max).unwrap_or(usize::MAX);
+                // At most `max_lines`, and no more text than one answer field carries uncut.
+                let mut part: Vec<&str> = Vec::new();
+                let mut chars = 0usize;
+                for line in lines.iter().skip(first).take(count) {
+                    let len = line.chars().count() + 1;
+                    if !part.is_empty() && chars + len > super::MAX_FIELD_CHARS {
+                        break;
+                    }
+                    chars += len;
+                    part.push(line);
+                }
+                let end = start - 1 + part.len() as u64;
+                RuleFileContentOutput {
+                    filename: p.filename.clone(),
+                    format: "xml".into(),
+                    content: serde_json::Value::String(part.join("\n")),
+                    total_lines: Some(total),
+                    start_line: Some(start),
+                    next_start_line: (end < total).then_some(end + 1),
+                }
+            }
             RuleFileContent::Parsed(value) => RuleFileContentOutput {
                 filename: p.filename.clone(),
                 format: "json".into(),
                 content: value,
+                total_lines: None,
+                start_line: None,
+                next_start_line: None,
             },
         };
-        let summary = format!("Rule file {} ({})", output.filename, output.format);
+        let mut summary = format!("Rule file {} ({})", output.filename, output.format);
+        if let (Some(total), Some(first)) = (output.total_lines, output.start_line) {
+            let last = output.next_start_line.map_or(total, |n| n - 1);
+            summary.push_str(&format!(", lines {first}-{last} of {total}"));
+            if let Some(next) = output.next_start_line {
+                summary.push_str(&format!("; more: call again with start_line={next}"));
+            }
+        }
         Ok(structured_result(summary, &output))
     }
 }

@@ -75,6 +75,16 @@ pub struct HttpOptions {
 
 const LOOPBACK: &[&str] = &["localhost", "127.0.0.1", "::1", "[::1]"];
 
+/// Origins accepted when `server.allowed_origins` is empty: loopback pages, any port.
+const LOOPBACK_ORIGINS: &[&str] = &[
+    "http://localhost:*",
+    "http://127.0.0.1:*",
+    "http://[::1]:*",
+    "https://localhost:*",
+    "https://127.0.0.1:*",
+    "https://[::1]:*",
+];
+
 impl HttpOptions {
     fn host_allowed(&self, host: &str) -> bool {
         let host = host.trim().to_ascii_lowercase();
@@ -94,7 +104,16 @@ impl HttpOptions {
 
     fn origin_allowed(&self, origin: &str) -> bool {
         let origin = origin.trim().to_ascii_lowercase();
-        self.allowed_origins.iter().any(|allowed| {
+        // By default, pages served from this machine's loopback names (a local inspector or
+        // web client) may call; a DNS-rebinding page keeps its own name, so it never matches.
+        let defaults: Vec<String>;
+        let allowed_origins = if self.allowed_origins.is_empty() {
+            defaults = LOOPBACK_ORIGINS.iter().map(|o| o.to_string()).collect();
+            &defaults
+        } else {
+            &self.allowed_origins
+        };
+        allowed_origins.iter().any(|allowed| {
             let allowed = allowed.trim().to_ascii_lowercase();
             match allowed.strip_suffix(":*") {
                 Some(prefix) => {
@@ -169,10 +188,14 @@ fn check_headers(options: &HttpOptions, host: &str, headers: &HeaderMap) -> Opti
 /// The body of an answer that refuses a request before it reaches the MCP layer: a JSON-RPC
 /// error without an id, as the streamable HTTP transport allows for input it cannot accept.
 fn refusal(status: StatusCode, message: String) -> Response {
+    refusal_with_code(status, -32600, message)
+}
+
+fn refusal_with_code(status: StatusCode, code: i64, message: String) -> Response {
     let body = serde_json::json!({
         "jsonrpc": "2.0",
         "id": null,
-        "error": {"code": -32600, "message": message},
+        "error": {"code": code, "message": message},
     });
     (status, Json(body)).into_response()
 }
@@ -274,6 +297,27 @@ async fn limit_requests(
                 "Invalid Request: the JSON nests arrays and objects deeper than {depth} levels (server.max_json_depth)"
             ),
         );
+    }
+    // Bounded in size and depth, so parsing is safe: answer malformed JSON and batches as
+    // JSON-RPC errors (rmcp would answer 415 with plain text).
+    match serde_json::from_slice::<serde::de::IgnoredAny>(&collected) {
+        Err(e) => {
+            return refusal_with_code(
+                StatusCode::BAD_REQUEST,
+                -32700,
+                format!("Parse error: the request body is not valid JSON ({e})"),
+            );
+        }
+        Ok(_)
+            if path == "/mcp"
+                && collected.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') =>
+        {
+            return refusal(
+                StatusCode::BAD_REQUEST,
+                "Invalid Request: JSON-RPC batches are not supported (MCP 2025-06-18 removed them); send one message per request".into(),
+            );
+        }
+        Ok(_) => {}
     }
     next.run(Request::from_parts(parts, Body::from(collected)))
         .await
@@ -467,6 +511,17 @@ mod tests {
         assert!(options.origin_allowed("http://localhost:6274"));
         assert!(!options.origin_allowed("http://localhost.evil.com"));
         assert!(!options.origin_allowed("https://evil.example"));
-        assert!(!HttpOptions::default().origin_allowed("http://localhost:3000"));
+        // Defaults: loopback pages only, any port; never a look-alike name.
+        let defaults = HttpOptions::default();
+        assert!(defaults.origin_allowed("http://localhost:6274"));
+        assert!(defaults.origin_allowed("http://127.0.0.1:8000"));
+        assert!(defaults.origin_allowed("https://[::1]:8443"));
+        assert!(defaults.origin_allowed("http://localhost"));
+        assert!(!defaults.origin_allowed("http://localhost.evil.com"));
+        assert!(!defaults.origin_allowed("http://127.0.0.1.nip.io:8000"));
+        assert!(!defaults.origin_allowed("http://evil.example"));
+        assert!(!defaults.origin_allowed("null"));
+        // Once origins are listed, loopback is not implied.
+        assert!(!options.origin_allowed("http://127.0.0.1:3000"));
     }
 }

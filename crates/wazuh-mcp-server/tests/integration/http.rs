@@ -187,6 +187,40 @@ async fn health_and_the_host_and_origin_guard() {
             .expect("body")
             .contains("allowed_origins")
     );
+    // A page served from this machine (a local inspector) may call by default.
+    let local_page = post(None, Some("http://localhost:6274"))
+        .await
+        .expect("POST /mcp");
+    assert_eq!(local_page.status(), 200);
+
+    // Malformed JSON and batches: 400 with a JSON-RPC error, not rmcp's plain-text 415.
+    for (body, code, says) in [
+        (r#"{"jsonrpc":"#, -32700, "not valid JSON"),
+        (
+            r#"[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"ping"}]"#,
+            -32600,
+            "batches are not supported",
+        ),
+    ] {
+        let answer = http
+            .post(server.url("/mcp"))
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .body(body)
+            .send()
+            .await
+            .expect("POST /mcp");
+        assert_eq!(answer.status(), 400, "{body}");
+        let error: Value = answer.json().await.expect("a JSON-RPC error");
+        assert_eq!(error["error"]["code"], code, "{error}");
+        assert!(
+            error["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains(says),
+            "{error}"
+        );
+    }
     server.stop().await;
 
     // Both lists are settings.

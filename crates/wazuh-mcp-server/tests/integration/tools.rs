@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{AGENTS, call_ok, connect, items, shared_app};
+use crate::common::{AGENTS, call_ok, connect, items, shared_app, text, try_call};
 
 fn ids(value: &Value) -> Vec<String> {
     items(value)
@@ -359,6 +359,38 @@ async fn rules() {
     assert_eq!(parsed["format"], "json");
     assert!(parsed["content"].is_object() || parsed["content"].is_array());
     assert!(parsed["content"].to_string().contains("5710"));
+
+    // A large file is read whole, part after part, never cut.
+    let mut next = Some(1u64);
+    let mut lines = Vec::new();
+    let mut total = 0;
+    for _ in 0..100 {
+        let Some(start) = next else { break };
+        let part = call_ok(
+            &client,
+            "get_rule_file_content",
+            json!({"filename": "0580-win-security_rules.xml", "start_line": start, "max_lines": 500}),
+        )
+        .await;
+        assert_eq!(part["start_line"], start);
+        total = part["total_lines"].as_u64().expect("total_lines");
+        let text = part["content"].as_str().expect("XML text");
+        assert!(!text.contains("characters cut"));
+        lines.extend(text.lines().map(str::to_string));
+        next = part["next_start_line"].as_u64();
+    }
+    assert!(total > 500, "a file of several parts: {total} lines");
+    assert_eq!(lines.len() as u64, total);
+    assert!(lines.iter().any(|l| l.contains("<rule id=\"60104\"")));
+    let past = try_call(
+        &client,
+        "get_rule_file_content",
+        json!({"filename": "0580-win-security_rules.xml", "start_line": total + 1}),
+    )
+    .await
+    .expect("a result");
+    assert_eq!(past.is_error, Some(true));
+    assert!(text(&past).contains(&format!("the file has {total} lines")));
 }
 
 #[tokio::test]
