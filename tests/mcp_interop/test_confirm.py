@@ -52,7 +52,7 @@ async def test_the_user_confirms_through_elicitation(params):
     assert tools["restart_agent"].annotations.readOnlyHint is False
     assert result.isError is False, result.content
     assert result.structuredContent["affected"] == ["001"]
-    assert len(asked) == 1 and "restart_agent" in asked[0] and "agent_id=001" in asked[0]
+    assert len(asked) == 1 and asked[0].startswith("Restart the Wazuh agent 001 ("), asked
 
 
 @pytest.mark.parametrize("action,confirm", [("decline", True), ("cancel", True), ("accept", False)])

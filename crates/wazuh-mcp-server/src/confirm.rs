@@ -10,6 +10,10 @@
 //! - a client without elicitation must pass `confirm: true`, which the tool's description tells
 //!   the model to do only after the user agreed.
 //!
+//! The question shown is built by the server from the parsed arguments and Wazuh's own data
+//! (see [`crate::tools::actions`]), so the model cannot word it. A caller has at most eight
+//! confirmations open; a cancelled call stops waiting.
+//!
 //! A model cannot confirm on a user's behalf when the client can ask the user: `confirm` is
 //! ignored then. Every outcome, including a refusal, is audited by the caller of [`gate`].
 
@@ -31,9 +35,12 @@ use sha2::{Digest, Sha256};
 use crate::principal::Principal;
 
 /// How long a pending confirmation (and an inline question) waits for the user.
-pub const CONFIRMATION_TTL: Duration = Duration::from_secs(600);
-/// Pending confirmations kept at most; the oldest are dropped first.
+pub const CONFIRMATION_TTL: Duration = Duration::from_secs(120);
+/// Pending confirmations kept at most, all callers together; past it new ones are refused.
 const MAX_PENDING: usize = 1024;
+/// Confirmations one caller may have open at once (pending round trips and inline questions);
+/// past it, that caller's new ones are refused, and nobody else's are evicted.
+const MAX_OPEN_PER_CALLER: usize = 8;
 /// Key of our elicitation request inside `inputRequests` / `inputResponses`.
 const INPUT_KEY: &str = "confirm";
 
@@ -73,10 +80,37 @@ struct Pending {
     created: Instant,
 }
 
-/// Confirmations waiting for the client's retry (protocol `2026-07-28`).
+/// Confirmations waiting for the client's retry (protocol `2026-07-28`), and the inline
+/// questions being asked, per caller.
 #[derive(Default)]
 pub struct Confirmations {
     pending: Mutex<HashMap<String, Pending>>,
+    asking: Mutex<HashMap<String, usize>>,
+}
+
+/// One inline question being asked; counted for its caller until dropped.
+struct Asking<'a> {
+    asking: &'a Mutex<HashMap<String, usize>>,
+    who: String,
+}
+
+impl Drop for Asking<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut asking) = self.asking.lock()
+            && let Some(n) = asking.get_mut(&self.who)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                asking.remove(&self.who);
+            }
+        }
+    }
+}
+
+fn too_many(tool: &str) -> String {
+    format!(
+        "Too many confirmations of this caller are waiting for the user; answer or cancel them before calling `{tool}` again. Nothing was changed."
+    )
 }
 
 impl std::fmt::Debug for Confirmations {
@@ -137,28 +171,6 @@ fn principal_key(principal: &Principal) -> String {
     format!("{:?}:{}", principal.kind, principal.subject)
 }
 
-/// The question put to the user: the tool, what it does, and its arguments.
-pub fn question(tool: &str, action: &str, arguments: &Map<String, Value>) -> String {
-    let shown: Vec<String> = arguments
-        .iter()
-        .filter(|(k, _)| k.as_str() != "confirm")
-        .map(|(k, v)| {
-            let v = match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            let v: String = v.chars().filter(|c| !c.is_control()).take(200).collect();
-            format!("{k}={v}")
-        })
-        .collect();
-    let args = if shown.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", shown.join(", "))
-    };
-    format!("Allow `{tool}`{args}? {action}")
-}
-
 fn elicit_request(message: String) -> Option<InputRequest> {
     let schema = ElicitationSchema::builder()
         .required_bool_with("confirm", |b| b.description("Yes, make this change"))
@@ -174,13 +186,14 @@ fn elicit_request(message: String) -> Option<InputRequest> {
 }
 
 impl Confirmations {
-    /// Decides whether the write call `request` by `principal` may run now.
-    /// `action` says in a sentence what the tool changes.
+    /// Decides whether the write call `request` by `principal` may run now. `question` is what
+    /// the user is asked: built by the caller from the parsed arguments and Wazuh's own data,
+    /// never from raw argument text the model controls.
     pub async fn gate(
         &self,
         principal: &Principal,
         request: &CallToolRequestParams,
-        action: &str,
+        question: String,
         context: &RequestContext<RoleServer>,
     ) -> Gate {
         let tool = request.name.as_ref();
@@ -195,24 +208,46 @@ impl Confirmations {
                 Gate::Proceed(Confirmation::Argument)
             } else {
                 Gate::Refuse(format!(
-                    "`{tool}` changes Wazuh and needs the user's explicit agreement: {action} \
-                     Ask the user; only if they agree, call `{tool}` again with the same arguments \
+                    "`{tool}` changes Wazuh and needs the user's explicit agreement. Ask the user: \
+                     \"{question}\" Only if they agree, call `{tool}` again with the same arguments \
                      and `confirm: true`. Nothing was changed."
                 ))
             };
         }
-        let message = question(tool, action, arguments);
+        let message = question;
         let multi_round = context
             .protocol_version()
             .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
         if multi_round {
             return self.multi_round(principal, request, arguments, message);
         }
-        match context
-            .peer
-            .elicit_with_timeout::<AnswerSchema>(message, Some(CONFIRMATION_TTL))
-            .await
-        {
+        let who = principal_key(principal);
+        let _asking = {
+            let Ok(mut asking) = self.asking.lock() else {
+                return Gate::Refuse("internal error: confirmation state unavailable".into());
+            };
+            let open = asking.entry(who.clone()).or_insert(0);
+            if *open >= MAX_OPEN_PER_CALLER {
+                return Gate::Refuse(too_many(tool));
+            }
+            *open += 1;
+            Asking {
+                asking: &self.asking,
+                who,
+            }
+        };
+        let answer = tokio::select! {
+            answer = context
+                .peer
+                .elicit_with_timeout::<AnswerSchema>(message, Some(CONFIRMATION_TTL)) => answer,
+            // A call the client cancelled must not act on a late "yes".
+            () = context.ct.cancelled() => {
+                return Gate::Refuse(format!(
+                    "The call of `{tool}` was cancelled while the user was asked; nothing was changed."
+                ));
+            }
+        };
+        match answer {
             Ok(Some(answer)) if answer.confirm => Gate::Proceed(Confirmation::Elicitation),
             Ok(_) | Err(ElicitationError::UserDeclined) => Gate::Refuse(declined(tool)),
             Err(ElicitationError::UserCancelled) => Gate::Refuse(format!(
@@ -240,13 +275,19 @@ impl Confirmations {
         };
         pending.retain(|_, p| p.created.elapsed() < CONFIRMATION_TTL);
         if let Some(state) = &request.request_state {
+            // Another caller's state (learnt somehow) is refused without spending it.
+            if pending.get(state).is_some_and(|p| p.principal != who) {
+                return Gate::Refuse(format!(
+                    "This confirmation belongs to another caller; call `{tool}` again to ask anew. Nothing was changed."
+                ));
+            }
             // Single use: whatever the answer, this confirmation is spent.
             let Some(entry) = pending.remove(state) else {
                 return Gate::Refuse(format!(
                     "This confirmation of `{tool}` expired or was already used; call `{tool}` again to ask anew. Nothing was changed."
                 ));
             };
-            if entry.principal != who || entry.tool != tool || entry.digest != digest {
+            if entry.tool != tool || entry.digest != digest {
                 return Gate::Refuse(format!(
                     "This confirmation was given for another call; call `{tool}` again to ask anew. Nothing was changed."
                 ));
@@ -280,13 +321,9 @@ impl Confirmations {
         let Some(input) = elicit_request(message) else {
             return Gate::Refuse("internal error: cannot build the confirmation form".into());
         };
-        if pending.len() >= MAX_PENDING
-            && let Some(oldest) = pending
-                .iter()
-                .min_by_key(|(_, p)| p.created)
-                .map(|(k, _)| k.clone())
-        {
-            pending.remove(&oldest);
+        let own = pending.values().filter(|p| p.principal == who).count();
+        if own >= MAX_OPEN_PER_CALLER || pending.len() >= MAX_PENDING {
+            return Gate::Refuse(too_many(tool));
         }
         let mut id = [0u8; 24];
         rand::rng().fill_bytes(&mut id);
@@ -327,13 +364,6 @@ mod tests {
         assert_eq!(digest("t", &map(&a)), digest("t", &map(&b)));
         assert_ne!(digest("t", &map(&a)), digest("t", &map(&c)));
         assert_ne!(digest("t", &map(&a)), digest("u", &map(&a)));
-    }
-
-    #[test]
-    fn question_names_the_call_without_control_characters() {
-        let args = json!({"agent_id": "001\u{1b}[31m", "confirm": true});
-        let q = question("restart_agent", "Restarts it.", args.as_object().unwrap());
-        assert_eq!(q, "Allow `restart_agent` (agent_id=001[31m)? Restarts it.");
     }
 
     #[test]

@@ -277,12 +277,24 @@ impl ServerHandler for WazuhMcp {
                 .unwrap_or(false)
         });
         if writes {
-            let change = crate::tools::actions::change_of(&name)
-                .unwrap_or("It changes the Wazuh deployment.");
+            let question = with_principal(
+                principal.clone(),
+                self.confirmation_question(&name, request.arguments.as_ref()),
+            )
+            .await;
+            let question = match question {
+                Ok(question) => question,
+                Err(error) => {
+                    record.duration = started.elapsed();
+                    record.outcome = Outcome::Error(error.message.clone());
+                    security.audit.record_call(&record);
+                    return Ok(CallToolResponse::Complete(error.into_result()));
+                }
+            };
             match self
                 .ctx
                 .confirmations
-                .gate(&principal, &request, change, &context)
+                .gate(&principal, &request, question, &context)
                 .await
             {
                 Gate::Proceed(how) => record.confirmation = Some(how.as_str()),

@@ -200,10 +200,27 @@ pub(crate) fn principal_from_claims(
         .map(string_list)
         .unwrap_or_default();
     let agent_groups = claims.get(groups_claim).map(string_list);
-    let wazuh_identity = identity_claim
-        .and_then(|c| claims.get(c))
-        .and_then(Value::as_str)
-        .map(String::from);
+    // When the claim is configured, every token must name exactly one identity: a caller
+    // without one must not fall back to the server's own Wazuh user.
+    let wazuh_identity = match identity_claim {
+        None => None,
+        Some(claim) => {
+            let named = match claims.get(claim) {
+                Some(Value::String(s)) => Some(s.trim()),
+                Some(Value::Array(items)) if items.len() == 1 => items[0].as_str().map(str::trim),
+                _ => None,
+            }
+            .filter(|s| !s.is_empty() && !s.chars().any(char::is_control));
+            match named {
+                Some(name) => Some(name.to_string()),
+                None => {
+                    return Err(Failure::invalid_token(
+                        "the token does not name exactly one Wazuh identity in the configured identity claim",
+                    ));
+                }
+            }
+        }
+    };
     Ok(Principal {
         subject: subject.to_string(),
         kind,
@@ -315,6 +332,37 @@ mod tests {
         assert_eq!(p.scopes, vec!["tools:read", "toolset:agents", "tool:x"]);
         assert_eq!(p.agent_groups, Some(vec!["a".to_string(), "b".to_string()]));
         assert_eq!(p.wazuh_identity.as_deref(), Some("alice-wazuh"));
+
+        // With the claim configured, a token must name exactly one identity.
+        let with = |wid: Value| {
+            let mut claims = json!({"sub": "carol", "scope": "tools:read"});
+            if !wid.is_null() {
+                claims["wid"] = wid;
+            }
+            principal_from_claims(
+                claims.as_object().unwrap(),
+                PrincipalKind::OAuth,
+                "groups",
+                Some("wid"),
+            )
+        };
+        assert_eq!(
+            with(json!(["soc-linux"]))
+                .unwrap()
+                .wazuh_identity
+                .as_deref(),
+            Some("soc-linux")
+        );
+        for bad in [
+            Value::Null,
+            json!(""),
+            json!(["a", "b"]),
+            json!([]),
+            json!(7),
+            json!({"name": "x"}),
+        ] {
+            assert!(with(bad.clone()).is_err(), "{bad}");
+        }
 
         let claims = json!({"sub": "bob", "scope": "openid tools:write"});
         let p = principal_from_claims(

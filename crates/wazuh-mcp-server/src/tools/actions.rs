@@ -13,20 +13,10 @@ use serde::{Deserialize, Serialize};
 use super::{Args, FailedOut, ToolError, finish, lenient_bool, structured_result};
 use crate::server::WazuhMcp;
 
-/// What a write tool changes, in one sentence, for the confirmation question; `None` for tools
-/// that change nothing.
-pub fn change_of(tool: &str) -> Option<&'static str> {
-    match tool {
-        "restart_agent" => Some(
-            "Restarts the Wazuh agent service on that host: it stops reporting for a few seconds and reloads its configuration.",
-        ),
-        _ => None,
-    }
-}
-
-/// Arguments of `restart_agent`.
+/// Arguments of `restart_agent`. Unknown fields are refused: a write tool's arguments are
+/// exactly what the user is asked to confirm.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 #[schemars(transform = super::requires_agent)]
 pub struct RestartAgentParams {
     /// Agent id: a string of 3+ digits, like `001` (not `000`, the manager).
@@ -76,14 +66,63 @@ impl WazuhMcp {
 }
 
 impl WazuhMcp {
-    async fn restart_agent_impl(&self, p: RestartAgentParams) -> Result<CallToolResult, ToolError> {
-        if p.agent_id.trim_start_matches('0').is_empty() && !p.agent_id.is_empty() {
-            return Err(ToolError::invalid(
-                "agent_id",
-                p.agent_id,
-                "`000` is the manager, which this tool does not restart; give an agent id such as `001`.".into(),
-            ));
+    /// The question the user confirms before write tool `tool` runs with `arguments`: built
+    /// from the parsed arguments and what Wazuh says about the target, never from raw text the
+    /// model wrote. An error refuses the call before anyone is asked. Must run as the caller
+    /// (its agent groups and Wazuh identity apply).
+    pub(crate) async fn confirmation_question(
+        &self,
+        tool: &str,
+        arguments: Option<&serde_json::Map<String, serde_json::Value>>,
+    ) -> Result<String, ToolError> {
+        let arguments = serde_json::Value::Object(arguments.cloned().unwrap_or_default());
+        match tool {
+            "restart_agent" => {
+                let Args(p) = serde_json::from_value::<Args<RestartAgentParams>>(arguments)
+                    .map_err(|e| ToolError {
+                        message: format!("invalid arguments for restart_agent: {e}"),
+                    })?;
+                check_restartable(&p.agent_id)?;
+                self.check_agent_visible(&p.agent_id).await?;
+                let query = wazuh_client::AgentQuery {
+                    agents_list: vec![p.agent_id.clone()],
+                    list: wazuh_client::ListQuery {
+                        select: vec!["name".into(), "ip".into(), "status".into()],
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                };
+                let page = self.manager()?.agents_values(&query).await?;
+                let Some(agent) = page.items.first() else {
+                    return Err(ToolError {
+                        message: format!(
+                            "agent {}: Agent does not exist or you do not have permissions to access it. List the agents with get_agents.",
+                            p.agent_id
+                        ),
+                    });
+                };
+                let field = |k: &str| {
+                    super::clean_message(agent.get(k).and_then(|v| v.as_str()).unwrap_or("?"), 80)
+                };
+                Ok(format!(
+                    "Restart the Wazuh agent {} ({}, {}, {})? It stops reporting for a few seconds and reloads its configuration.",
+                    p.agent_id,
+                    field("name"),
+                    field("ip"),
+                    field("status")
+                ))
+            }
+            // Every write tool words its own question; none is asked blind.
+            other => Err(ToolError {
+                message: format!(
+                    "`{other}` has no confirmation question; it cannot run (nothing was changed)"
+                ),
+            }),
         }
+    }
+
+    async fn restart_agent_impl(&self, p: RestartAgentParams) -> Result<CallToolResult, ToolError> {
+        check_restartable(&p.agent_id)?;
         self.check_agent_visible(&p.agent_id).await?;
         let page = self.manager()?.restart_agent(&p.agent_id).await?;
         let affected: Vec<String> = page
@@ -118,4 +157,16 @@ impl WazuhMcp {
         }
         Ok(result)
     }
+}
+
+/// `000` is the manager, which `restart_agent` does not restart.
+fn check_restartable(agent_id: &str) -> Result<(), ToolError> {
+    if agent_id.trim_start_matches('0').is_empty() && !agent_id.is_empty() {
+        return Err(ToolError::invalid(
+            "agent_id",
+            agent_id.to_string(),
+            "`000` is the manager, which this tool does not restart; give an agent id such as `001`.".into(),
+        ));
+    }
+    Ok(())
 }

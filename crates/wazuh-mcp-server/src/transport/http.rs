@@ -149,12 +149,22 @@ fn split_host_port(host: &str) -> (&str, Option<&str>) {
 /// DNS-rebinding protection: refuses unexpected `Host` and `Origin` headers. HTTP/2 requests
 /// carry the host as the `:authority` of the URI instead of a `Host` header.
 async fn guard(State(options): State<Arc<HttpOptions>>, request: Request, next: Next) -> Response {
-    let host = match request.headers().get(header::HOST) {
-        Some(value) => value.to_str().unwrap_or(""),
-        None => request.uri().authority().map_or("", |a| a.as_str()),
-    };
-    if let Some(problem) = check_headers(&options, host, request.headers()) {
-        return problem;
+    // The Host header, and the request target's authority when there is one (HTTP/2's
+    // `:authority`, or an HTTP/1.1 absolute-form target, which RFC 9112 says wins over Host):
+    // each present must be allowed, and at least one must be.
+    let header_host = request
+        .headers()
+        .get(header::HOST)
+        .map(|value| value.to_str().unwrap_or(""));
+    let authority = request.uri().authority().map(|a| a.as_str());
+    let mut hosts: Vec<&str> = header_host.into_iter().chain(authority).collect();
+    if hosts.is_empty() {
+        hosts.push("");
+    }
+    for host in hosts {
+        if let Some(problem) = check_headers(&options, host, request.headers()) {
+            return problem;
+        }
     }
     next.run(request).await
 }

@@ -230,12 +230,35 @@ async fn the_user_is_asked_inline_and_the_models_confirm_does_not_count() {
         result.structured_content.unwrap()["affected"],
         json!(["002"])
     );
-    assert_eq!(
-        yes.questions(),
-        vec![
-            "Allow `restart_agent` (agent_id=002)? Restarts the Wazuh agent service on that host: it stops reporting for a few seconds and reloads its configuration."
-        ]
+    let questions = yes.questions();
+    assert_eq!(questions.len(), 1);
+    assert!(
+        questions[0].starts_with("Restart the Wazuh agent 002 (")
+            && questions[0].contains(", active)? It stops reporting"),
+        "{questions:?}"
     );
+
+    // The question is the server's, from Wazuh's data: arguments the tool does not take are
+    // refused before the user is asked, so the model cannot word or pad the question.
+    let spoof = client
+        .call_tool(
+            CallToolRequestParams::new("restart_agent").with_arguments(
+                json!({"agent_id": "003", "\n\nAllow restarting the lab box 001? ": ""})
+                    .as_object()
+                    .unwrap()
+                    .clone(),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(spoof.is_error, Some(true));
+    assert!(text(&spoof).contains("unknown field"), "{}", text(&spoof));
+    // A manager or an agent the caller cannot see is refused before asking too.
+    let manager = client.call_tool(restart("000", None)).await.unwrap();
+    assert_eq!(manager.is_error, Some(true));
+    let missing = client.call_tool(restart("999", None)).await.unwrap();
+    assert_eq!(missing.is_error, Some(true));
+    assert_eq!(yes.questions().len(), 1, "nobody was asked");
 
     for (answer, confirm, expected) in [
         (ElicitationAction::Decline, true, "did not confirm"),

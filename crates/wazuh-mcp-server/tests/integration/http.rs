@@ -187,6 +187,33 @@ async fn health_and_the_host_and_origin_guard() {
             .expect("body")
             .contains("allowed_origins")
     );
+    // An HTTP/1.1 absolute-form target names the host too, and wins over Host (RFC 9112).
+    for (target, host, status) in [
+        ("http://evil.example/mcp", format!("{}", server.addr), "403"),
+        (
+            &*format!("http://{}/mcp", server.addr),
+            "evil.example".to_string(),
+            "403",
+        ),
+        (
+            &*format!("http://{}/mcp", server.addr),
+            format!("{}", server.addr),
+            "200",
+        ),
+    ] {
+        let body = initialize.to_string();
+        let head = format!(
+            "POST {target} HTTP/1.1\r\nHost: {host}\r\ncontent-type: application/json\r\naccept: application/json, text/event-stream\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let answer = raw_http(server.addr, &head).await;
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}")),
+            "{target} with Host {host}: {}",
+            answer.lines().next().unwrap_or("")
+        );
+    }
+
     // A page served from this machine (a local inspector) may call by default.
     let local_page = post(None, Some("http://localhost:6274"))
         .await
@@ -455,4 +482,22 @@ fn read_tools() -> usize {
         .iter()
         .filter(|t| t.annotations.as_ref().and_then(|a| a.read_only_hint) == Some(true))
         .count()
+}
+
+/// Sends `request` as is on a new connection and returns what the server answers (bounded).
+async fn raw_http(addr: SocketAddr, request: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connects");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("sends the request");
+    let mut answer = vec![0u8; 4096];
+    let n = tokio::time::timeout(PATIENCE, stream.read(&mut answer))
+        .await
+        .expect("answers in time")
+        .expect("reads the answer");
+    String::from_utf8_lossy(&answer[..n]).into_owned()
 }
