@@ -33,6 +33,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::principal::Principal;
+use crate::tools::unwrap_args;
 
 /// How long a pending confirmation (and an inline question) waits for the user.
 pub const CONFIRMATION_TTL: Duration = Duration::from_secs(120);
@@ -135,15 +136,6 @@ rmcp::elicit_safe!(AnswerSchema);
 struct AnswerSchema {
     /// Yes, make this change.
     confirm: bool,
-}
-
-/// The arguments, unwrapped from the reference design's `{"args": {...}}` form as the tools
-/// unwrap them, so the same call is confirmed (and digested) whichever form it takes.
-fn unwrap_args(arguments: &Map<String, Value>) -> &Map<String, Value> {
-    match arguments.get("args") {
-        Some(Value::Object(inner)) if arguments.len() == 1 => inner,
-        _ => arguments,
-    }
 }
 
 fn truthy(value: Option<&Value>) -> bool {

@@ -668,8 +668,8 @@ fn principal_json(subject: &str, kind: PrincipalKind, groups: Option<&[String]>)
 /// The arguments object, unwrapped from the reference design's `{"args": {...}}` form.
 fn unwrap_args(arguments: &Value) -> &Value {
     match arguments {
-        Value::Object(map) if map.len() == 1 => match map.get("args") {
-            Some(inner @ Value::Object(_)) => inner,
+        Value::Object(map) => match map.get("args") {
+            Some(inner @ Value::Object(_)) if map.len() == 1 => inner,
             _ => arguments,
         },
         _ => arguments,

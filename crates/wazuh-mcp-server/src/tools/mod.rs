@@ -21,6 +21,15 @@ use serde_json::Value;
 #[derive(Debug, Clone)]
 pub struct Args<T>(pub T);
 
+/// The arguments object of a call, unwrapped from the reference design's `{"args": {...}}`
+/// form, as [`Args`] unwraps it: the one rule for the tools, the confirmation gate and the audit.
+pub fn unwrap_args(arguments: &serde_json::Map<String, Value>) -> &serde_json::Map<String, Value> {
+    match arguments.get("args") {
+        Some(Value::Object(inner)) if arguments.len() == 1 => inner,
+        _ => arguments,
+    }
+}
+
 impl<'de, T: DeserializeOwned> Deserialize<'de> for Args<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
@@ -423,11 +432,14 @@ pub fn sanitize(value: Value) -> Value {
     }
 }
 
+/// Characters [`sanitize`] drops (ESC starts a sequence dropped whole): controls other than
+/// tab and newline, and hidden format characters.
+fn dropped(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t') || is_hidden_format(c)
+}
+
 fn clean_text(text: &str) -> String {
-    let needs_work = text.chars().count() > MAX_FIELD_CHARS
-        || text.chars().any(|c| {
-            (c.is_control() && c != '\n' && c != '\t') || c == '\u{1b}' || is_hidden_format(c)
-        });
+    let needs_work = text.chars().count() > MAX_FIELD_CHARS || text.chars().any(dropped);
     if !needs_work {
         return text.to_string();
     }
@@ -451,7 +463,7 @@ fn clean_text(text: &str) -> String {
             }
             continue;
         }
-        if (c.is_control() && c != '\n' && c != '\t') || is_hidden_format(c) {
+        if dropped(c) {
             continue;
         }
         if kept < MAX_FIELD_CHARS {
